@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * p2sgw configuration: one libconfig schema shared by both processes.
+ *
+ * p2sgw_config_load() parses and validates a whole file into a struct
+ * p2sgw_config. It either succeeds completely or fails with one message of
+ * the form "FILE:LINE: reason" and leaves nothing allocated, so a caller can
+ * load into a scratch struct and swap only on success (the running config
+ * is never touched by a bad file). Addresses are host byte order.
+ */
+#ifndef P2SGW_CONFIG_H
+#define P2SGW_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "p2sgw_types.h"
+
+enum {
+	P2SGW_CFG_MAX_PORTS = 8,
+	P2SGW_CFG_MAX_LCORES = 64,
+	P2SGW_CFG_MAX_EAL_ARGS = 32,
+	P2SGW_CFG_MAX_POOLS = 16,
+	P2SGW_CFG_MAX_DNS = 4,
+	P2SGW_CFG_MAX_TUNNELS = 100000,
+	P2SGW_CFG_NAME_LEN = 64,
+	P2SGW_CFG_DEVICE_LEN = 256,
+	P2SGW_CFG_IFNAME_LEN = 16,	/* IFNAMSIZ */
+	P2SGW_CFG_ERR_LEN = 512,
+};
+
+enum p2sgw_port_role {
+	P2SGW_PORT_UPLINK = 0,	/* where remote clients are */
+	P2SGW_PORT_VNET,	/* the protected network */
+};
+
+enum p2sgw_df_mode {
+	P2SGW_DF_COPY = 0,	/* outer DF = inner DF (default) */
+	P2SGW_DF_SET,
+	P2SGW_DF_CLEAR,
+};
+
+struct p2sgw_port_cfg {
+	char name[P2SGW_CFG_NAME_LEN];
+	enum p2sgw_port_role role;
+	/* A PCI address ("0000:3b:00.0") or a DPDK vdev string
+	 * ("net_af_packet0,iface=veth0", "net_memif0,role=client,...") */
+	char device[P2SGW_CFG_DEVICE_LEN];
+	bool is_vdev;
+	struct p2sgw_prefix4 address;	/* gateway's address on the port and its subnet */
+	uint32_t gateway;		/* next hop for off-subnet destinations; 0 = none */
+	uint16_t mtu;			/* 576..9000, default 1500 */
+	int line;			/* where it was defined */
+};
+
+struct p2sgw_tunnel_cfg {
+	char name[P2SGW_CFG_NAME_LEN];
+	uint32_t vip;			/* the client's virtual (inner) address */
+	uint32_t peer;			/* the client's outer address */
+	enum p2sgw_suite suite;
+	uint32_t spi_in;		/* SPI the client uses towards us */
+	uint32_t spi_out;		/* SPI we use towards the client */
+	/* GCM: 36 bytes key||salt (RFC 4106); CBC suites: 32-byte AES key */
+	uint8_t key_in[P2SGW_MAX_KEY_LEN];
+	uint8_t key_out[P2SGW_MAX_KEY_LEN];
+	uint8_t key_len;
+	/* CBC suites only: 32 (SHA-256) or 20 (SHA-1) bytes */
+	uint8_t auth_key_in[P2SGW_MAX_AUTH_KEY_LEN];
+	uint8_t auth_key_out[P2SGW_MAX_AUTH_KEY_LEN];
+	uint8_t auth_key_len;
+	bool encap;			/* RFC 3948 UDP encapsulation */
+	uint16_t encap_sport;		/* client's UDP port (the peer side) */
+	uint16_t encap_dport;		/* our UDP port, 4500 */
+	bool esn;
+	uint32_t replay_window;
+	int line;
+};
+
+struct p2sgw_config {
+	char path[PATH_MAX];
+
+	struct {
+		char name[P2SGW_CFG_NAME_LEN];
+		enum p2sgw_sku sku;
+		int generation;		/* 1 or 2 */
+	} gateway;
+
+	struct {
+		uint16_t lcores[P2SGW_CFG_MAX_LCORES]; /* worker lcores, first is main */
+		unsigned n_lcores;
+		unsigned socket_mem;		/* MiB of hugepage memory */
+		char file_prefix[P2SGW_CFG_NAME_LEN];
+		char *eal_args[P2SGW_CFG_MAX_EAL_ARGS]; /* extra EAL arguments */
+		unsigned n_eal_args;
+		unsigned mbufs;			/* mbuf pool size */
+		unsigned rx_desc, tx_desc;	/* ring sizes, powers of two */
+		char stats_file[PATH_MAX];	/* "" = none */
+		double stats_interval;		/* seconds */
+		unsigned neigh_ageing;		/* seconds */
+		struct p2sgw_port_cfg ports[P2SGW_CFG_MAX_PORTS];
+		unsigned n_ports;
+		struct {
+			bool enabled;
+			char device[P2SGW_CFG_DEVICE_LEN]; /* default "net_tun_p2sgw0" */
+			char iface[P2SGW_CFG_IFNAME_LEN];   /* default "p2sgw0" */
+		} exception;
+	} dataplane;
+
+	struct {
+		uint32_t tunnel_types;		/* enum p2sgw_tunnel_type bits */
+		struct p2sgw_prefix4 pools[P2SGW_CFG_MAX_POOLS];
+		unsigned n_pools;
+		struct p2sgw_prefix4 routes[P2SGW_MAX_TRAFFIC_SELECTORS];
+		unsigned n_routes;
+		uint32_t dns[P2SGW_CFG_MAX_DNS];
+		unsigned n_dns;
+	} p2s;
+
+	struct {
+		uint32_t replay_window;
+		uint8_t ttl;
+		enum p2sgw_df_mode df;
+	} esp;
+
+	struct p2sgw_tunnel_cfg *tunnels;	/* static (manually keyed) tunnels */
+	unsigned n_tunnels;
+
+	/* Warnings that do not refuse the file ("FILE:LINE: text"), e.g. more
+	 * than 25 routes. One per line, NUL-terminated. */
+	char warnings[1024];
+};
+
+/* Load and validate PATH. On failure return -1 and write one line
+ * "PATH:LINE: reason" (LINE may be 0 when the error has no line) to err. */
+int p2sgw_config_load(const char *path, struct p2sgw_config *cfg,
+		      char *err, size_t errlen);
+
+/* Free what load allocated and wipe key material. Safe on a zeroed struct. */
+void p2sgw_config_free(struct p2sgw_config *cfg);
+
+/* Helpers exposed for other parsers (control socket, tools). They return 0
+ * on success and -1 on a malformed string. */
+int p2sgw_parse_ipv4(const char *s, uint32_t *addr);
+int p2sgw_parse_prefix4(const char *s, struct p2sgw_prefix4 *p);
+int p2sgw_parse_hex(const char *s, uint8_t *out, size_t out_len);
+int p2sgw_parse_lcores(const char *s, uint16_t *lcores, unsigned max,
+		       unsigned *n);
+int p2sgw_parse_suite(const char *s, enum p2sgw_suite *suite);
+const char *p2sgw_sku_name(enum p2sgw_sku sku);
+
+#endif /* P2SGW_CONFIG_H */

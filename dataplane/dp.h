@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The dataplane's shared state (read-only once workers run) and the
+ * per-worker context. Included by every file of the packet path.
+ */
+#ifndef P2SGW_DP_H
+#define P2SGW_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "config.h"
+#include "counters.h"
+#include "crypto.h"
+#include "neigh.h"
+#include "sa.h"
+
+enum {
+	DP_BURST = 32,
+	DP_TXQ_MAX = 2 * DP_BURST,
+	DP_HANDOFF_RING = 1024,
+	DP_PORT_UPLINK = 0,
+	DP_PORT_VNET = 1,
+	DP_PORT_HOST = 2,		/* exception (TUN) */
+	DP_NPORTS = 3,
+	DP_PORT_NONE = UINT16_MAX,
+};
+
+struct dp_port {
+	uint16_t port_id;		/* DPDK port id, DP_PORT_NONE if absent */
+	uint16_t mtu;
+	uint32_t addr;			/* host order */
+	rte_be32_t addr_be;
+	uint32_t mask;
+	uint32_t gateway;		/* host order, 0 = none */
+	struct rte_ether_addr mac;
+	struct neigh_table *neigh;
+	char name[P2SGW_CFG_NAME_LEN];
+};
+
+struct dp_worker;
+
+struct dp_global {
+	struct dp_port port[DP_NPORTS];
+	struct rte_mempool *pool;
+	struct rte_lpm *allowed;	/* p2s.routes: inner destinations */
+	uint8_t ttl;
+	uint8_t df_mode;		/* enum p2sgw_df_mode */
+	uint16_t natt_port;		/* our UDP encapsulation port */
+	unsigned n_workers;
+	struct dp_worker *workers[RTE_MAX_LCORE];
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+	struct p2sgw_tunnel *tunnels;
+	unsigned n_tunnels;
+	volatile bool stop;
+};
+
+extern struct dp_global dp;
+
+struct dp_txq {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_TXQ_MAX];
+};
+
+struct dp_worker {
+	uint16_t idx;			/* 0..n_workers-1, also the SA owner id */
+	uint16_t lcore;
+	uint16_t queue;			/* RX/TX queue on every port */
+	uint16_t ip_id;
+	IMB_MGR *mb;
+	struct sa_tables tab;
+	struct rte_ring *handoff;	/* packets other workers pass to us */
+	uint64_t now;			/* TSC at the start of this burst */
+	uint64_t icmp_ts;		/* ICMP error token bucket */
+	struct dp_txq tx[DP_NPORTS];
+	struct p2sgw_counters cnt;
+} __rte_cache_aligned;
+
+/* fwd.c: output and routing */
+void dp_tx_flush(struct dp_worker *w);
+void dp_tx(struct dp_worker *w, unsigned port, struct rte_mbuf *m);
+void dp_ip_output(struct dp_worker *w, unsigned port, struct rte_mbuf *m,
+		  uint32_t nexthop);
+unsigned dp_route(uint32_t dst, uint32_t *nexthop);
+void dp_to_host(struct dp_worker *w, struct rte_mbuf *m);
+void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum p2sgw_drop why);
+void dp_handoff(struct dp_worker *w, struct p2sgw_sa *sa, struct rte_mbuf *m);
+
+/* arp.c */
+void dp_arp_input(struct dp_worker *w, unsigned port, struct rte_mbuf *m);
+void dp_arp_request(struct dp_worker *w, unsigned port, uint32_t target);
+
+/* rx.c: classification per input port */
+void dp_rx_uplink(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void dp_rx_vnet(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* esp_in.c / esp_out.c: ESP on bursts. Packets start at the outer IPv4
+ * header (esp_in, l3_len/l4 offsets in the mbuf) or at the inner IPv4
+ * header (esp_out). Both consume every packet (forward or drop). */
+void dp_esp_in(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void dp_esp_out(struct dp_worker *w, struct rte_mbuf **pkts,
+		struct p2sgw_tunnel **tuns, uint16_t n);
+
+/* icmp.c */
+void dp_icmp_frag_needed(struct dp_worker *w, struct rte_mbuf *m,
+			 uint16_t mtu);
+
+/* worker.c */
+int dp_worker_main(void *arg);
+int dp_worker_main_launch(void *arg);
+
+#endif /* P2SGW_DP_H */
