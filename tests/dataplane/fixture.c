@@ -10,6 +10,8 @@
 
 int failures;
 static struct dp_worker *worker;
+/* Also held here: LeakSanitizer does not scan rte_malloc memory. */
+static IMB_MGR *fx_mb;
 
 int
 fx_init(const char *prog)
@@ -50,7 +52,7 @@ fx_init(const char *prog)
 	dp.port[DP_PORT_VNET].gateway = FX_VNET_GW;
 	dp.port[DP_PORT_HOST].port_id = DP_PORT_NONE;
 	worker = rte_zmalloc("fx_worker", sizeof(*worker), RTE_CACHE_LINE_SIZE);
-	worker->mb = p2sgw_crypto_mgr_create();
+	worker->mb = fx_mb = p2sgw_crypto_mgr_create();
 	if (worker->mb == NULL || sa_tables_init(&worker->tab, "fx", 0, 1024) != 0)
 		return -1;
 	worker->now = rte_rdtsc();
