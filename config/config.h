@@ -101,7 +101,7 @@ struct p2sgw_config {
 		unsigned n_ports;
 		struct {
 			bool enabled;
-			char device[P2SGW_CFG_DEVICE_LEN]; /* default "net_tun_p2sgw0" */
+			char device[P2SGW_CFG_DEVICE_LEN]; /* default "net_tun_p2sgw0,iface=<iface>" */
 			char iface[P2SGW_CFG_IFNAME_LEN];   /* default "p2sgw0" */
 		} exception;
 	} dataplane;
