@@ -31,6 +31,7 @@ enum {
 	P2SGW_GCM_ICV_LEN = 16,
 	P2SGW_CBC_IV_LEN = 16,
 	P2SGW_CBC_BLOCK = 16,
+	P2SGW_GCM_BLOCK = 4,		/* no cipher padding: ESP's 4-byte alignment */
 	P2SGW_SHA256_128_ICV_LEN = 16,
 	P2SGW_SHA1_96_ICV_LEN = 12,
 	P2SGW_AES256_ROUND_KEYS_LEN = 16 * 15,
@@ -81,7 +82,10 @@ void p2sgw_crypto_mgr_free(IMB_MGR *mgr);
 /* Expand keys for SUITE into K.
  *  GCM: enc_key = 36 bytes key||salt, auth_key NULL/0.
  *  CBC: enc_key = 32 bytes, auth_key = 32 (SHA-256) or 20 (SHA-1) bytes.
- * Returns 0, or -1 if a length does not fit the suite. */
+ * Returns 0, or -1 (K zeroed) if a length does not fit the suite.
+ * The expanded GCM key is specific to the manager's code path: expand with
+ * a manager of the same arch as the workers' (p2sgw_crypto_mgr_create on
+ * the same host gives the same one), or tags come out wrong. */
 int p2sgw_crypto_key_init(IMB_MGR *mgr, struct p2sgw_crypto_key *k,
 			  enum p2sgw_suite suite,
 			  const uint8_t *enc_key, size_t enc_len,
