@@ -166,14 +166,20 @@ esp_in_finish(struct dp_worker *w, struct in_pkt *p)
 		dp_drop(w, m, P2SGW_D_inner_bad_dst);
 		return;
 	}
-	if (unlikely(!ip4_ttl_dec(ip))) {
-		dp_drop(w, m, P2SGW_D_ttl);
-		return;
-	}
 	sa->st.packets++;
 	sa->st.bytes += m->pkt_len;
 	CNT_INC(w, esp_in_packets);
 	CNT_ADD(w, esp_in_bytes, m->pkt_len);
+	/* To the gateway itself (ping, DNS proxy, ...): the host's stack. */
+	if (unlikely(ip->dst_addr == dp.port[DP_PORT_VNET].addr_be ||
+		     ip->dst_addr == dp.port[DP_PORT_UPLINK].addr_be)) {
+		dp_to_host(w, m);
+		return;
+	}
+	if (unlikely(!ip4_ttl_dec(ip))) {
+		dp_drop(w, m, P2SGW_D_ttl);
+		return;
+	}
 	if (unlikely(dp_route(dst, &nh) != DP_PORT_VNET)) {
 		dp_drop(w, m, P2SGW_D_no_route);
 		return;

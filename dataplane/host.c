@@ -88,9 +88,53 @@ addr_add(int nl, unsigned ifindex, uint32_t addr, uint8_t len, uint32_t seq)
 	return 0;
 }
 
+/* RTM_NEWROUTE: PREFIX/LEN via IFINDEX (the client pools). */
+static int
+route_add(int nl, unsigned ifindex, uint32_t prefix, uint8_t len, uint32_t seq)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rt;
+		char attrs[64];
+	} req;
+	uint32_t be = htonl(prefix), oif = ifindex;
+	char ack[256];
+	struct nlmsghdr *rh = (struct nlmsghdr *)ack;
+	ssize_t r;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt));
+	req.nh.nlmsg_type = RTM_NEWROUTE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			     NLM_F_REPLACE;
+	req.nh.nlmsg_seq = seq;
+	req.rt.rtm_family = AF_INET;
+	req.rt.rtm_dst_len = len;
+	req.rt.rtm_table = RT_TABLE_MAIN;
+	req.rt.rtm_protocol = RTPROT_STATIC;
+	req.rt.rtm_scope = RT_SCOPE_LINK;
+	req.rt.rtm_type = RTN_UNICAST;
+	rta_put(&req.nh, RTA_DST, &be, sizeof(be));
+	rta_put(&req.nh, RTA_OIF, &oif, sizeof(oif));
+	if (send(nl, &req, req.nh.nlmsg_len, 0) < 0)
+		return -errno;
+	r = recv(nl, ack, sizeof(ack), 0);
+	if (r < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+		return -EIO;
+	if (rh->nlmsg_type == NLMSG_ERROR) {
+		int e = ((struct nlmsgerr *)NLMSG_DATA(rh))->error;
+
+		if (e != 0 && e != -EEXIST)
+			return e;
+	}
+	return 0;
+}
+
 int
 dp_host_iface_setup(const char *ifname, uint16_t mtu, const uint32_t *addrs,
-		    const uint8_t *lens, unsigned n, char *err, size_t errlen)
+		    const uint8_t *lens, unsigned n,
+		    const struct p2sgw_prefix4 *routes, unsigned nroutes,
+		    char *err, size_t errlen)
 {
 	unsigned ifindex = if_nametoindex(ifname), i;
 	char path[128];
@@ -119,9 +163,12 @@ dp_host_iface_setup(const char *ifname, uint16_t mtu, const uint32_t *addrs,
 	}
 	for (i = 0; i < n && rc == 0; i++)
 		rc = addr_add(nl, ifindex, addrs[i], lens[i], i + 1);
+	for (i = 0; i < nroutes && rc == 0; i++)
+		rc = route_add(nl, ifindex, routes[i].addr, routes[i].len,
+			       n + i + 1);
 	close(nl);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot add address to %s: %s", ifname,
+		snprintf(err, errlen, "cannot add addresses/routes to %s: %s", ifname,
 			 strerror(-rc));
 		return -1;
 	}

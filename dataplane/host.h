@@ -9,10 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "p2sgw_types.h"
+
 /* Bring IFNAME up with MTU and the given addresses (host order) and
- * prefix lengths; IPv6 is disabled on it. -1 with a reason in ERR. */
+ * prefix lengths, route ROUTES (the client pools) through it, and disable
+ * IPv6 on it. -1 with a reason in ERR. */
 int dp_host_iface_setup(const char *ifname, uint16_t mtu,
 			const uint32_t *addrs, const uint8_t *lens, unsigned n,
+			const struct p2sgw_prefix4 *routes, unsigned nroutes,
 			char *err, size_t errlen);
 
 #endif

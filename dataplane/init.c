@@ -91,7 +91,7 @@ host_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 	}
 	return dp_host_iface_setup(cfg->dataplane.exception.iface,
 				   dp.port[DP_PORT_UPLINK].mtu, addrs, lens, 2,
-				   err, errlen);
+				   cfg->p2s.pools, cfg->p2s.n_pools, err, errlen);
 }
 
 static int

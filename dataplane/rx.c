@@ -175,17 +175,21 @@ dp_rx_vnet(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /* From the host kernel (TUN): plain IPv4 packets the gateway itself sends,
- * e.g. IKE responses and ICMP replies. Route them like any other. */
+ * e.g. IKE responses and ICMP replies. Those for a client's VIP go through
+ * its tunnel; the rest are routed like any other. */
 void
 dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t i;
+	struct p2sgw_tunnel *tuns[DP_BURST];
+	struct rte_mbuf *out[DP_BURST];
+	uint16_t i, nout = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ipv4_hdr *ip;
-		uint32_t nh;
+		uint32_t nh, dst;
 		unsigned port;
+		void *tun;
 
 		if (unlikely(m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0)) {
 			dp_drop(w, m, P2SGW_D_malformed);
@@ -196,12 +200,20 @@ dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			dp_drop(w, m, P2SGW_D_unsupported);	/* IPv6 etc. */
 			continue;
 		}
-		port = dp_route(rte_be_to_cpu_32(ip->dst_addr), &nh);
+		CNT_INC(w, from_host);
+		dst = rte_be_to_cpu_32(ip->dst_addr);
+		if (rte_hash_lookup_data(w->tab.by_vip, &dst, &tun) >= 0) {
+			tuns[nout] = tun;
+			out[nout++] = m;
+			continue;
+		}
+		port = dp_route(dst, &nh);
 		if (unlikely(port == DP_PORT_NONE)) {
 			dp_drop(w, m, P2SGW_D_no_route);
 			continue;
 		}
-		CNT_INC(w, from_host);
 		dp_ip_output(w, port, m, nh);
 	}
+	if (nout > 0)
+		dp_esp_out(w, out, tuns, nout);
 }
