@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -10,8 +11,15 @@
 
 int failures;
 static struct dp_worker *worker;
-/* Also held here: LeakSanitizer does not scan rte_malloc memory. */
+/* Also held here (LeakSanitizer does not scan rte_malloc memory) and
+ * freed at exit. */
 static IMB_MGR *fx_mb;
+
+static void
+fx_cleanup(void)
+{
+	p2sgw_crypto_mgr_free(fx_mb);
+}
 
 int
 fx_init(const char *prog)
@@ -53,6 +61,7 @@ fx_init(const char *prog)
 	dp.port[DP_PORT_HOST].port_id = DP_PORT_NONE;
 	worker = rte_zmalloc("fx_worker", sizeof(*worker), RTE_CACHE_LINE_SIZE);
 	worker->mb = fx_mb = p2sgw_crypto_mgr_create();
+	atexit(fx_cleanup);
 	if (worker->mb == NULL || sa_tables_init(&worker->tab, "fx", 0, 1024) != 0)
 		return -1;
 	worker->now = rte_rdtsc();
