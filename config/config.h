@@ -122,6 +122,14 @@ struct p2sgw_config {
 		enum p2sgw_df_mode df;
 	} esp;
 
+	struct {
+		char socket[PATH_MAX];		/* control socket (p2sgwctl) */
+		char channel[PATH_MAX];		/* shared-memory channel file */
+		unsigned max_tunnels;		/* channel capacity */
+		int log_level;			/* 0 error .. 4 debug */
+		bool syslog;			/* else stderr */
+	} control;
+
 	struct p2sgw_tunnel_cfg *tunnels;	/* static (manually keyed) tunnels */
 	unsigned n_tunnels;
 
