@@ -33,11 +33,44 @@ p2sgw_sa_out_slot_size(void)
 }
 
 size_t
-p2sgw_sa_in_slot_size(void)
+p2sgw_sa_in_slot_size(uint32_t words)
 {
-	return ALIGN_UP(sizeof(struct p2sgw_sa) +
-			P2SGW_REPLAY_WORDS_MAX * sizeof(uint64_t),
+	return ALIGN_UP(sizeof(struct p2sgw_sa) + words * sizeof(uint64_t),
 			P2SGW_CACHE_LINE);
+}
+
+uint32_t
+p2sgw_chan_max_window(const struct p2sgw_chan *ch)
+{
+	uint32_t w = P2SGW_REPLAY_WINDOW_MAX;
+
+	/* the largest window whose ring fits the slot's words */
+	while (w > P2SGW_REPLAY_WINDOW_MIN && replay_words(w) > ch->hdr->replay_words)
+		w -= 64;
+	return w;
+}
+
+int
+p2sgw_chan_sa_fill(const struct p2sgw_chan *ch, uint32_t slot, IMB_MGR *mgr,
+		   const struct p2sgw_sa_params *p, const char **why)
+{
+	if (p->dir == 0) {
+		if (slot >= ch->hdr->max_sa_in) {
+			*why = "inbound SA slot out of range";
+			return -1;
+		}
+		if (p->replay_window > p2sgw_chan_max_window(ch)) {
+			*why = "replay window larger than the channel's inbound "
+			       "slots hold (control.max_replay_window)";
+			return -1;
+		}
+		return p2sgw_sa_fill(mgr, p2sgw_chan_sa_in(ch, slot), p, why);
+	}
+	if (slot >= ch->hdr->max_sa_out) {
+		*why = "outbound SA slot out of range";
+		return -1;
+	}
+	return p2sgw_sa_fill(mgr, p2sgw_chan_sa_out(ch, slot), p, why);
 }
 
 /* Offsets of everything after the header, and the total size. */
@@ -55,10 +88,13 @@ layout(struct p2sgw_chan_hdr *h, const struct p2sgw_chan_limits *l)
 		off = ALIGN_UP(off + p2sgw_ring_size(P2SGW_CHAN_EV_SLOTS,
 				sizeof(struct p2sgw_event)), P2SGW_CACHE_LINE);
 	}
+	h->replay_words = replay_words(l->max_replay_window ?
+				       l->max_replay_window :
+				       P2SGW_REPLAY_WINDOW_MAX);
 	h->off_counters = off;
 	off += (uint64_t)l->n_workers * sizeof(struct p2sgw_counters);
 	h->off_sa_in = off = ALIGN_UP(off, 4096);
-	off += (uint64_t)l->max_sa_in * p2sgw_sa_in_slot_size();
+	off += (uint64_t)l->max_sa_in * p2sgw_sa_in_slot_size(h->replay_words);
 	h->off_sa_out = off = ALIGN_UP(off, 4096);
 	off += (uint64_t)l->max_sa_out * p2sgw_sa_out_slot_size();
 	h->off_tunnels = off = ALIGN_UP(off, 4096);
@@ -109,7 +145,7 @@ p2sgw_chan_create(struct p2sgw_chan *ch, const char *path,
 	ch->hdr->max_sa_in = l->max_sa_in;
 	ch->hdr->max_sa_out = l->max_sa_out;
 	ch->hdr->max_tunnels = l->max_tunnels;
-	ch->hdr->sa_in_size = (uint32_t)p2sgw_sa_in_slot_size();
+	ch->hdr->sa_in_size = (uint32_t)p2sgw_sa_in_slot_size(tmp.replay_words);
 	ch->hdr->sa_out_size = (uint32_t)p2sgw_sa_out_slot_size();
 	ch->hdr->tunnel_size = sizeof(struct p2sgw_tunnel_rec);
 	ch->hdr->dataplane_pid = (uint32_t)getpid();
@@ -146,7 +182,8 @@ check_header(const struct p2sgw_chan_hdr *h, size_t size, char *err,
 	}
 	if (h->size != size || h->n_workers == 0 ||
 	    h->n_workers > P2SGW_CHAN_MAX_WORKERS ||
-	    h->sa_in_size != p2sgw_sa_in_slot_size() ||
+	    h->replay_words == 0 || h->replay_words > P2SGW_REPLAY_WORDS_MAX ||
+	    h->sa_in_size != p2sgw_sa_in_slot_size(h->replay_words) ||
 	    h->sa_out_size != p2sgw_sa_out_slot_size() ||
 	    h->tunnel_size != sizeof(struct p2sgw_tunnel_rec) ||
 	    h->off_tunnels + (uint64_t)h->max_tunnels * h->tunnel_size > size) {

@@ -171,6 +171,7 @@ struct p2sgw_chan_hdr {
 	uint32_t crypto_arch;		/* IMB_ARCH the dataplane runs */
 	uint32_t max_sa_in, max_sa_out, max_tunnels;
 	uint32_t sa_in_size, sa_out_size, tunnel_size;
+	uint32_t replay_words;		/* bitmap words in each inbound slot */
 	uint32_t dataplane_pid;
 	uint32_t ready;			/* workers are polling */
 	uint64_t off_msg[P2SGW_CHAN_MAX_WORKERS];
@@ -196,6 +197,7 @@ struct p2sgw_chan_limits {
 	uint32_t max_tunnels;		/* tunnels */
 	uint32_t max_sa_in;		/* >= max_tunnels (rekeys need spares) */
 	uint32_t max_sa_out;
+	uint32_t max_replay_window;	/* sizes inbound slots; 0 = 4096 */
 	uint32_t crypto_arch;
 };
 
@@ -277,15 +279,27 @@ struct p2sgw_sa_params {
 };
 
 /* Fill SA (a FREE slot) from P, expanding the keys with MGR (which must
- * run the region's crypto_arch). Returns 0, or -1 with *WHY set. */
+ * run the region's crypto_arch). Returns 0, or -1 with *WHY set.
+ * An inbound slot must have room for P's replay window: prefer
+ * p2sgw_chan_sa_fill, which checks the slot against the region. */
 int p2sgw_sa_fill(IMB_MGR *mgr, struct p2sgw_sa *sa,
 		  const struct p2sgw_sa_params *p, const char **why);
+
+/* Fill slot SLOT of direction P->dir in region CH: bounds and the
+ * region's largest replay window are checked first. */
+int p2sgw_chan_sa_fill(const struct p2sgw_chan *ch, uint32_t slot,
+		       IMB_MGR *mgr, const struct p2sgw_sa_params *p,
+		       const char **why);
+
+/* The largest replay window inbound slots of CH can hold. */
+uint32_t p2sgw_chan_max_window(const struct p2sgw_chan *ch);
 
 /* Wipe a slot (keys included) so that it can be reused. */
 void p2sgw_sa_wipe(struct p2sgw_sa *sa, size_t slot_size);
 
-/* Size of one inbound / outbound SA slot. */
-size_t p2sgw_sa_in_slot_size(void);
+/* Size of one inbound SA slot whose bitmap has WORDS words (use
+ * replay_words(max window)), and of one outbound slot. */
+size_t p2sgw_sa_in_slot_size(uint32_t words);
 size_t p2sgw_sa_out_slot_size(void);
 
 /* CLOCK_MONOTONIC in ns (not for workers: it is a system call path). */

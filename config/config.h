@@ -126,6 +126,7 @@ struct p2sgw_config {
 		char socket[PATH_MAX];		/* control socket (p2sgwctl) */
 		char channel[PATH_MAX];		/* shared-memory channel file */
 		unsigned max_tunnels;		/* channel capacity */
+		unsigned max_replay_window;	/* sizes the channel's SA slots */
 		int log_level;			/* 0 error .. 4 debug */
 		bool syslog;			/* else stderr */
 	} control;

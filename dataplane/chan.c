@@ -38,7 +38,8 @@ tunnel_add(struct dp_worker *w, const struct p2sgw_tunnel_rec *t)
 	struct p2sgw_sa *in = sa_in_at(t->sa_in), *out = sa_out_at(t->sa_out);
 	int rc;
 
-	if (in == NULL || out == NULL)
+	if (in == NULL || out == NULL || in->dir != 0 || out->dir != 1 ||
+	    in->replay.word_mask >= dp.chan.hdr->replay_words)
 		return -EINVAL;
 	rc = sa_tables_add_in(&w->tab, in);
 	if (rc == 0)
@@ -80,7 +81,9 @@ apply(struct dp_worker *w, const struct p2sgw_msg *m)
 		return 0;
 	case P2SGW_MSG_SA_IN_ADD:
 		sa = sa_in_at(m->slot);
-		return sa != NULL ? sa_tables_add_in(&w->tab, sa) : -EINVAL;
+		if (sa == NULL || sa->replay.word_mask >= dp.chan.hdr->replay_words)
+			return -EINVAL;
+		return sa_tables_add_in(&w->tab, sa);
 	case P2SGW_MSG_SA_IN_DEL:
 		sa = sa_in_at(m->slot);
 		if (sa == NULL)

@@ -55,6 +55,7 @@ struct dp_global {
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 	struct p2sgw_chan chan;		/* shared with the control plane */
+	uint64_t table_bytes;		/* all workers' lookup tables */
 	volatile bool stop;
 };
 

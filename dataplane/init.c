@@ -123,9 +123,10 @@ chan_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 	struct p2sgw_chan_limits l = {
 		.n_workers = cfg->dataplane.n_lcores,
 		.max_tunnels = cfg->control.max_tunnels,
-		/* spare SAs for make-before-break rekeys */
-		.max_sa_in = cfg->control.max_tunnels + cfg->control.max_tunnels / 4,
-		.max_sa_out = cfg->control.max_tunnels + cfg->control.max_tunnels / 4,
+		/* spare SAs for make-before-break rekeys in flight */
+		.max_sa_in = cfg->control.max_tunnels + cfg->control.max_tunnels / 16 + 16,
+		.max_sa_out = cfg->control.max_tunnels + cfg->control.max_tunnels / 16 + 16,
+		.max_replay_window = cfg->control.max_replay_window,
 	};
 	IMB_MGR *mb = p2sgw_crypto_mgr_create();
 
@@ -138,9 +139,20 @@ chan_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 	return p2sgw_chan_create(&dp.chan, cfg->control.channel, &l, err, errlen);
 }
 
+static uint64_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
+		return 0;
+	return st.heap_allocsz_bytes;
+}
+
 static int
 workers_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 {
+	uint64_t before = heap_used();
 	unsigned i;
 	char name[32];
 
@@ -170,6 +182,7 @@ workers_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 		if (w->handoff == NULL)
 			goto nomem;
 	}
+	dp.table_bytes = heap_used() - before;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory creating workers (raise socket_mem)");

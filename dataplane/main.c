@@ -165,6 +165,11 @@ main(int argc, char **argv)
 	printf(PROG ": %u worker(s), crypto %s, channel %s (%lu MiB, %u tunnels)\n",
 	       dp.n_workers, p2sgw_crypto_arch_name(), dp.chan.path,
 	       (unsigned long)(dp.chan.size >> 20), dp.chan.hdr->max_tunnels);
+	printf(PROG ": memory per tunnel at capacity: %.0f bytes (channel %.0f, "
+	       "worker tables %.0f)\n",
+	       (double)(dp.chan.size + dp.table_bytes) / dp.chan.hdr->max_tunnels,
+	       (double)dp.chan.size / dp.chan.hdr->max_tunnels,
+	       (double)dp.table_bytes / dp.chan.hdr->max_tunnels);
 	__atomic_store_n(&dp.chan.hdr->ready, 1, __ATOMIC_RELEASE);
 	printf(PROG ": ready\n");
 	fflush(stdout);

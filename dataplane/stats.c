@@ -64,6 +64,9 @@ dp_stats_write_json(FILE *f)
 		P2SGW_VERSION,
 		(double)(rte_rdtsc() - dp.start_tsc) / (double)dp.tsc_hz,
 		dp.n_workers);
+	fprintf(f, "\"memory\":{\"channel_bytes\":%zu,\"table_bytes\":%" PRIu64
+		",\"max_tunnels\":%u},", dp.chan.size, dp.table_bytes,
+		dp.chan.hdr->max_tunnels);
 	json_block(f, &t);
 	fputs(",\"per_worker\":[", f);
 	for (i = 0; i < dp.n_workers; i++) {

@@ -149,6 +149,10 @@ test_attach(const char *path)
 		      e->worker == w, "ack from worker %u", w);
 		p2sgw_ring_pop(p2sgw_chan_ev_ring(&cp, w));
 	}
+	/* inbound slots sized for the default 4096 window; a smaller
+	 * region refuses larger windows before writing anything */
+	CHECK(p2sgw_chan_max_window(&cp) == 4096, "max window %u",
+	      p2sgw_chan_max_window(&cp));
 	/* a record written by one process is what the other reads */
 	p2sgw_chan_tunnel(&cp, 99)->vip = 0x0ac80063;
 	CHECK(p2sgw_chan_tunnel(&dp, 99)->vip == 0x0ac80063, "tunnel record");
@@ -176,6 +180,31 @@ test_attach(const char *path)
 	CHECK(p2sgw_chan_attach(&cp, path, err, sizeof(err)) == -1 &&
 	      strstr(err, "too small") != NULL, "small file: %s", err);
 	unlink(path);
+
+	l.max_replay_window = 1024;
+	CHECK(p2sgw_chan_create(&dp, path, &l, err, sizeof(err)) == 0, "%s", err);
+	CHECK(p2sgw_chan_max_window(&dp) >= 1024 &&
+	      p2sgw_chan_max_window(&dp) < 4096, "max window %u",
+	      p2sgw_chan_max_window(&dp));
+	{
+		static const uint8_t key[36];
+		struct p2sgw_sa_params p = {
+			.spi = 0x1234, .suite = P2SGW_SUITE_AES256GCM16,
+			.key = key, .key_len = 36, .replay_window = 4096,
+		};
+		IMB_MGR *mb = p2sgw_crypto_mgr_create();
+		const char *why = NULL;
+
+		CHECK(p2sgw_chan_sa_fill(&dp, 0, mb, &p, &why) == -1 &&
+		      why != NULL && strstr(why, "replay window") != NULL,
+		      "4096 window in a 1024 region: %s", why ? why : "accepted");
+		p.replay_window = 1024;
+		CHECK(p2sgw_chan_sa_fill(&dp, 0, mb, &p, &why) == 0, "%s", why);
+		CHECK(p2sgw_chan_sa_fill(&dp, 999, mb, &p, &why) == -1,
+		      "slot out of range accepted");
+		p2sgw_crypto_mgr_free(mb);
+	}
+	p2sgw_chan_close(&dp, true);
 }
 
 /* SA slots: a filled record is laid out as both processes expect, and a
@@ -189,7 +218,7 @@ test_sa_fill(void)
 		.key = key, .key_len = 36, .replay_window = 4096,
 		.peer = 0xac100a02, .vip = 0x0ac80002,
 	};
-	size_t size = p2sgw_sa_in_slot_size(), i, nz = 0;
+	size_t size = p2sgw_sa_in_slot_size(P2SGW_REPLAY_WORDS_MAX), i, nz = 0;
 	struct p2sgw_sa *sa = aligned_alloc(64, size);
 	IMB_MGR *mb = p2sgw_crypto_mgr_create();
 	const char *why = NULL;
@@ -209,7 +238,7 @@ test_sa_fill(void)
 	for (i = 0; i < size; i++)
 		nz += ((uint8_t *)sa)[i] != 0;
 	CHECK(nz == 0, "%zu bytes survive a wipe", nz);
-	CHECK(p2sgw_sa_out_slot_size() + 1024 <= p2sgw_sa_in_slot_size(),
+	CHECK(p2sgw_sa_out_slot_size() + 1024 <= p2sgw_sa_in_slot_size(128),
 	      "inbound slot lacks its bitmap");
 	p2sgw_crypto_mgr_free(mb);
 	free(sa);
