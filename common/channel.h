@@ -37,14 +37,14 @@
 #include "ring.h"
 
 #define P2SGW_CHAN_MAGIC 0x47533250u	/* "P2SG" little-endian */
-#define P2SGW_CHAN_ABI 1u		/* bump on any layout change */
+#define P2SGW_CHAN_ABI 2u		/* bump on any layout change */
 
 enum {
 	P2SGW_CHAN_MAX_WORKERS = 64,
 	P2SGW_CHAN_MSG_SLOTS = 4096,	/* per worker, control -> worker */
 	P2SGW_CHAN_EV_SLOTS = 8192,	/* per worker, worker -> control */
 	P2SGW_CHAN_DRAIN = 64,		/* messages a worker applies per poll */
-	P2SGW_NAME_LEN = 48,
+	P2SGW_NAME_LEN = P2SGW_TUNNEL_NAME_LEN,
 	/* Replay bitmap words for the largest window (see replay.h). */
 	P2SGW_REPLAY_WORDS_MAX = 128,
 	P2SGW_SLOT_NONE = UINT32_MAX,

@@ -31,6 +31,8 @@ enum {
 	P2SGW_REPLAY_WINDOW_MIN = 64,
 	P2SGW_REPLAY_WINDOW_MAX = 4096,
 
+	P2SGW_TUNNEL_NAME_LEN = 48,	/* with the NUL; channel tunnel records */
+
 	P2SGW_MAX_TRAFFIC_SELECTORS = 255, /* Windows 10 2004+ accepts 255 */
 	P2SGW_WARN_TRAFFIC_SELECTORS = 25, /* older Windows accepts 25 */
 	P2SGW_MAX_ROOT_CAS = 20,

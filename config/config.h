@@ -54,7 +54,7 @@ struct p2sgw_port_cfg {
 };
 
 struct p2sgw_tunnel_cfg {
-	char name[P2SGW_CFG_NAME_LEN];
+	char name[P2SGW_TUNNEL_NAME_LEN];	/* 1..47 characters */
 	uint32_t vip;			/* the client's virtual (inner) address */
 	uint32_t peer;			/* the client's outer address */
 	enum p2sgw_suite suite;
