@@ -15,9 +15,9 @@
  * (replacing one is delete-then-add, since both would use the same SPI).
  * A tunnel that is no longer wanted is destroyed once FREE. When the
  * region goes away (dataplane restart) every tunnel drops back to FREE
- * and is installed again into the next region, from the copy of its
- * filled SA records kept here (no raw keys are kept once they have been
- * expanded). tm_set_state() in tunnels.c is the only place a state
+ * and is installed again into the next region: its raw keys are
+ * expanded again (a tunnel adopted from a region without them, added by
+ * an earlier process, is pushed from a copy of its filled SA records). tm_set_state() in tunnels.c is the only place a state
  * changes; each change is logged at info.
  *
  * Nothing here blocks; tm_poll() is called from the event loop's timer
@@ -79,8 +79,9 @@ struct tunnel {
 	bool blocked_logged;
 	char fail[TM_FAIL_LEN];		/* why it was given up, or "" */
 
-	/* Raw keys until first expanded; then the filled part of both SA
-	 * records, expanded for copy_arch. */
+	/* Raw keys (wiped when the tunnel goes), or for a tunnel adopted
+	 * without them, the filled part of both SA records, expanded for
+	 * copy_arch. */
 	struct tun_keys *keys;
 	uint8_t *copy_in, *copy_out;
 	uint32_t copy_arch;

@@ -49,8 +49,9 @@ tm_copy_filled(const struct p2sgw_sa *sa)
 	return c;
 }
 
-/* First install: expand the raw keys into the slots, keep the filled
- * records, wipe the raw keys. */
+/* Expand the raw keys into the slots. The raw keys stay with the tunnel
+ * (they are no more secret than the expanded ones) so that a new region
+ * gets them expanded again, by whatever code path its dataplane runs. */
 static int
 fill_from_keys(struct tunmgr *tm, struct tunnel *t, const char **why)
 {
@@ -60,19 +61,7 @@ fill_from_keys(struct tunmgr *tm, struct tunnel *t, const char **why)
 	if (p2sgw_chan_sa_fill(tm->ch, t->sa_in, tm->mgr, &p, why) != 0)
 		return -1;
 	sa_params(tm, t, 1, &p);
-	if (p2sgw_chan_sa_fill(tm->ch, t->sa_out, tm->mgr, &p, why) != 0)
-		return -1;
-	t->copy_in = tm_copy_filled(p2sgw_chan_sa_in(tm->ch, t->sa_in));
-	t->copy_out = tm_copy_filled(p2sgw_chan_sa_out(tm->ch, t->sa_out));
-	if (t->copy_in == NULL || t->copy_out == NULL) {
-		*why = "out of memory";
-		return -1;
-	}
-	t->copy_arch = tm->ch->hdr->crypto_arch;
-	tun_keys_wipe(t->keys);
-	free(t->keys);
-	t->keys = NULL;
-	return 0;
+	return p2sgw_chan_sa_fill(tm->ch, t->sa_out, tm->mgr, &p, why);
 }
 
 /* Later installs: the kept records, with this region's bookkeeping. */

@@ -173,17 +173,14 @@ adopt(struct tunmgr *tm, struct tunnel *t, uint32_t i)
 {
 	const struct p2sgw_tunnel_rec *r = p2sgw_chan_tunnel(tm->ch, i);
 
-	if (t->copy_in == NULL) {
+	/* A runtime tunnel added by an earlier process: its keys exist only
+	 * in the region, so keep the filled records to push them again. */
+	if (t->keys == NULL && t->copy_in == NULL) {
 		t->copy_in = tm_copy_filled(p2sgw_chan_sa_in(tm->ch, r->sa_in));
 		t->copy_out = tm_copy_filled(p2sgw_chan_sa_out(tm->ch, r->sa_out));
 		if (t->copy_in == NULL || t->copy_out == NULL)
 			return -1;
 		t->copy_arch = tm->ch->hdr->crypto_arch;
-	}
-	if (t->keys != NULL) {
-		tun_keys_wipe(t->keys);
-		free(t->keys);
-		t->keys = NULL;
 	}
 	t->id = r->id;
 	t->created_ns = r->created_ns;

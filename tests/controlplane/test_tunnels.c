@@ -185,8 +185,8 @@ test_install_acks_any_order(struct tunmgr *tm)
 	CHECK(t != NULL && t->state == P2SGW_SLOT_FREE, "not waiting");
 	tm_poll(tm);
 	CHECK(t->state == P2SGW_SLOT_FILLED, "state %s", tm_state_name(t->state));
-	CHECK(t->keys == NULL && t->copy_in != NULL && t->copy_out != NULL,
-	      "raw keys kept after the fill");
+	CHECK(t->keys != NULL && t->copy_in == NULL && t->copy_out == NULL,
+	      "raw keys dropped, or record copies made, at the fill");
 	r = p2sgw_chan_tunnel(&ch, t->slot);
 	CHECK(r->state == P2SGW_SLOT_FILLED && strcmp(r->name, "t1") == 0 &&
 	      r->sa_in == t->sa_in && r->sa_out == t->sa_out &&
@@ -442,10 +442,11 @@ test_restart_control(struct tunmgr **tmp)
 	      "an unreferenced SA slot was not wiped");
 	t4 = tm_find(tm2, "t4");
 	t5 = tm_find(tm2, "t5");
-	CHECK(t5 != NULL && t5->state == P2SGW_SLOT_LIVE && t5->keys == NULL &&
-	      t5->copy_in != NULL, "t5 not adopted");
-	CHECK(t4 != NULL && t4->state == P2SGW_SLOT_LIVE && t4->kind == TK_MANUAL,
-	      "runtime t4 not adopted");
+	CHECK(t5 != NULL && t5->state == P2SGW_SLOT_LIVE && t5->keys != NULL &&
+	      t5->copy_in == NULL, "t5 not adopted with its own keys");
+	CHECK(t4 != NULL && t4->state == P2SGW_SLOT_LIVE && t4->kind == TK_MANUAL &&
+	      t4->keys == NULL && t4->copy_in != NULL && t4->copy_out != NULL,
+	      "runtime t4 not adopted from the region's records");
 	CHECK(tm_find(tm2, "t7") == NULL, "half-installed t7 adopted");
 	tm_poll(tm2);
 	/* to every worker: DEL of t6's old record and of t7 (slot order) */
