@@ -131,6 +131,24 @@ missing_iface() {
 	echo "exit status $rc after $(it_elapsed "$t0")s"
 }
 
+# No usable hugepages: point EAL at a directory that is not hugetlbfs.
+no_hugepages() {
+	local rc
+	sed 's|eal_args = \[ "--no-pci" \];|eal_args = [ "--no-pci", "--huge-dir=/nonexistent-p2sgw" ];|' \
+		"$WORK/good.cfg" >"$WORK/nohuge.cfg"
+	grep -q nonexistent-p2sgw "$WORK/nohuge.cfg" || { echo "gw.cfg.in changed"; return 1; }
+	ip netns exec "$NS" taskset -c 1 timeout 60 "$DP_BIN" -c "$WORK/nohuge.cfg" \
+		>"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] || { echo "exit status $rc, want non-zero"; return 1; }
+	grep -q 'ready' "$WORK/out" && { echo "printed ready"; return 1; }
+	[ "$(grep -c '^p2sgw-dataplane: error: ' "$WORK/err")" -eq 1 ] || \
+		{ echo "want one error line:"; sed 's/^/  | /' "$WORK/err"; return 1; }
+	grep '^p2sgw-dataplane: error: ' "$WORK/err" | grep -q 'hugepages' || \
+		{ echo "error line does not mention hugepages:"; cat "$WORK/err"; return 1; }
+	grep '^p2sgw-dataplane: error: ' "$WORK/err"
+}
+
 it_netns "$NS"
 make_cfg "$WORK/good.cfg"
 make_broken
@@ -141,6 +159,7 @@ step "key of the wrong length: --check" expect_cfg_error keylen "$WORK/keylen.cf
 step "key of the wrong length: start" expect_cfg_error keylen "$WORK/keylen.cfg" "$L_KEYLEN"
 step "unknown setting: --check" expect_cfg_error unknown "$WORK/unknown.cfg" "$L_UNKNOWN" --check
 step "port on a missing interface" missing_iface
+step "no hugepages" no_hugepages
 
 echo "startup_errors: total $(it_elapsed "$T_START")s"
 if [ ${#FAILED[@]} -gt 0 ]; then
