@@ -72,20 +72,7 @@ CFGEOF
 
 ctl() { ip netns exec "$NS_GW" timeout 40 "$CTL_BIN" -s "$SOCK" "$@"; }
 
-step() {
-	local name=$1 t0 out rc
-	shift
-	t0=$(it_now)
-	"$@" >"$WORK/step.out" 2>&1; rc=$?
-	out=$(awk 'NR > 1 { printf "; " } { printf "%s", $0 }' "$WORK/step.out")
-	if [ $rc -eq 0 ]; then
-		echo "ok   $name (${out:+$out, }$(it_elapsed "$t0")s)"
-	else
-		echo "FAIL $name (${out:-rc=$rc})"
-		FAILED+=("$name")
-	fi
-	return $rc
-}
+step() { it_step "$@"; }
 
 abort() {
 	echo "FAIL $1"

@@ -93,21 +93,7 @@ sed -e "s|@FILE_PREFIX@|p2it-$TAG|" -e "s|@STATS_FILE@|$STATS|" \
 
 echo "esp_tunnel: suite=$SUITE encap=$ENCAP up=${MB_UP}MB down=${MB_DOWN}MB"
 
-# step NAME CMD...: run one check, print ok/FAIL with its time.
-step() {
-	local name=$1 t0 out rc
-	shift
-	t0=$(it_now)
-	"$@" >"$WORK/step.out" 2>&1; rc=$?
-	out=$(awk 'NR > 1 { printf "; " } { printf "%s", $0 }' "$WORK/step.out")
-	if [ $rc -eq 0 ]; then
-		echo "ok   $name (${out:+$out, }$(it_elapsed "$t0")s)"
-	else
-		echo "FAIL $name (${out:-rc=$rc})"
-		FAILED+=("$name")
-	fi
-	return $rc
-}
+step() { it_step "$@"; }
 
 # abort MSG: a precondition failed; show the logs and stop.
 abort() {

@@ -120,6 +120,23 @@ it_wait_line() {
 	return 1
 }
 
+# it_step NAME CMD...: run one check, print "ok NAME (output, time)" or
+# "FAIL NAME (output)", and append NAME to the FAILED array on failure.
+it_step() {
+	local name=$1 t0 out rc
+	shift
+	t0=$(it_now)
+	"$@" >"$IT_WORK/step.out" 2>&1; rc=$?
+	out=$(awk 'NR > 1 { printf "; " } { printf "%s", $0 }' "$IT_WORK/step.out")
+	if [ $rc -eq 0 ]; then
+		echo "ok   $name (${out:+$out, }$(it_elapsed "$t0")s)"
+	else
+		echo "FAIL $name (${out:-rc=$rc})"
+		FAILED+=("$name")
+	fi
+	return $rc
+}
+
 # it_wait_tunnel NS CTL CFG NAME TIMEOUT PID: wait until p2sgwctl lists
 # tunnel NAME as live (installed in every worker) while PID lives.
 it_wait_tunnel() {
