@@ -31,27 +31,27 @@ struct pkt {
 
 static struct pkt pool_[POOL];
 static uint64_t inner_bytes;		/* of one pass over the pool */
-static struct p2sgw_tunnel tun;
+static struct {
+	struct p2sgw_sa *sa_in, *sa_out;
+} tun;
 static uint32_t imix[12] = { 64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500 };
 
 static void
 tunnel(void)
 {
 	static const uint8_t key[36] = { 0x4a, 0x1c, 0x6b, 0x2f, 7, 7, 7, 7 };
-	struct sa_params p = {
+	struct p2sgw_sa_params p = {
 		.suite = P2SGW_SUITE_AES256GCM16, .key = key, .key_len = 36,
 		.peer = FX_UPLINK, .local = FX_UPLINK, .replay_window = 4096,
-		.vip = HOST, .tunnel_id = 1, .spi = 0x1000,
+		.vip = HOST, .nexthop = FX_UPLINK, .spi = 0x1000,
 	};
-	const char *why;
+	struct p2sgw_sa_params out = p;
 
-	p.dir = SA_DIR_OUT;
-	tun.sa_out = sa_create(fx_worker()->mb, &p, &why);
-	p.dir = SA_DIR_IN;
-	tun.sa_in = sa_create(fx_worker()->mb, &p, &why);
-	tun.sa_out->nexthop = FX_UPLINK;
-	tun.vip = VIP;
-	sa_tables_add_tunnel(&fx_worker()->tab, &tun);
+	out.dir = 1;
+	if (fx_tunnel_add(0, &p, &out, VIP) != 0)
+		abort();
+	tun.sa_in = p2sgw_chan_sa_in(&dp.chan, 0);
+	tun.sa_out = p2sgw_chan_sa_out(&dp.chan, 0);
 }
 
 static struct rte_mbuf *
@@ -152,7 +152,7 @@ raw_gcm(const uint32_t *sizes, unsigned nsizes)
 		uint32_t len = sizes[i % nsizes] + 2;	/* + ESP trailer */
 
 		iv[0] = (uint8_t)i;
-		p2sgw_gcm_encrypt(fx_worker()->mb, tun.sa_out->key, iv, aad, 8,
+		p2sgw_gcm_encrypt(fx_worker()->mb, &tun.sa_out->key, iv, aad, 8,
 				  buf, buf, len, tag, 16);
 	}
 	c = rte_rdtsc_precise() - t0;

@@ -25,9 +25,13 @@ enum {
 	P2SGW_MAX_KEY_LEN = P2SGW_GCM_KEYMAT_LEN,
 	P2SGW_MAX_AUTH_KEY_LEN = 32,
 
+	P2SGW_SPI_MIN = 256,		/* 1..255 reserved (RFC 4303 s2.1) */
+
 	P2SGW_REPLAY_WINDOW_DEFAULT = 1024,
 	P2SGW_REPLAY_WINDOW_MIN = 64,
 	P2SGW_REPLAY_WINDOW_MAX = 4096,
+
+	P2SGW_TUNNEL_NAME_LEN = 48,	/* with the NUL; channel tunnel records */
 
 	P2SGW_MAX_TRAFFIC_SELECTORS = 255, /* Windows 10 2004+ accepts 255 */
 	P2SGW_WARN_TRAFFIC_SELECTORS = 25, /* older Windows accepts 25 */
@@ -73,6 +77,19 @@ p2sgw_prefix4_contains(const struct p2sgw_prefix4 *p, uint32_t addr)
 	return (addr & m) == (p->addr & m);
 }
 
-const char *p2sgw_suite_name(enum p2sgw_suite s);
+static inline const char *
+p2sgw_suite_name(enum p2sgw_suite s)
+{
+	switch (s) {
+	case P2SGW_SUITE_AES256GCM16:
+		return "aes256gcm16";
+	case P2SGW_SUITE_AES256CBC_SHA256:
+		return "aes256-sha256";
+	case P2SGW_SUITE_AES256CBC_SHA1:
+		return "aes256-sha1";
+	default:
+		return "unknown";
+	}
+}
 
 #endif /* P2SGW_TYPES_H */

@@ -16,7 +16,7 @@
 #include "config_priv.h"
 
 static const char *const root_keys[] = {
-	"gateway", "dataplane", "p2s", "esp", "tunnels", NULL
+	"gateway", "dataplane", "p2s", "esp", "tunnels", "control", NULL
 };
 
 static int
@@ -94,7 +94,8 @@ load_root(struct cfg_ctx *x, const config_setting_t *root)
 	    cfg_load_dataplane(x, root) < 0 ||
 	    cfg_load_esp(x, root) < 0 ||
 	    cfg_load_p2s(x, root) < 0 ||
-	    cfg_load_tunnels(x, root) < 0)
+	    cfg_load_tunnels(x, root) < 0 ||
+	    cfg_load_control(x, root) < 0)
 		return -1;
 	return 0;
 }

@@ -54,7 +54,7 @@ struct p2sgw_port_cfg {
 };
 
 struct p2sgw_tunnel_cfg {
-	char name[P2SGW_CFG_NAME_LEN];
+	char name[P2SGW_TUNNEL_NAME_LEN];	/* 1..47 characters */
 	uint32_t vip;			/* the client's virtual (inner) address */
 	uint32_t peer;			/* the client's outer address */
 	enum p2sgw_suite suite;
@@ -121,6 +121,15 @@ struct p2sgw_config {
 		uint8_t ttl;
 		enum p2sgw_df_mode df;
 	} esp;
+
+	struct {
+		char socket[PATH_MAX];		/* control socket (p2sgwctl) */
+		char channel[PATH_MAX];		/* shared-memory channel file */
+		unsigned max_tunnels;		/* channel capacity */
+		unsigned max_replay_window;	/* sizes the channel's SA slots */
+		int log_level;			/* 0 error .. 4 debug */
+		bool syslog;			/* else stderr */
+	} control;
 
 	struct p2sgw_tunnel_cfg *tunnels;	/* static (manually keyed) tunnels */
 	unsigned n_tunnels;

@@ -129,5 +129,6 @@ int cfg_load_exception(struct cfg_ctx *x, const config_setting_t *dp);
 int cfg_load_esp(struct cfg_ctx *x, const config_setting_t *root);
 int cfg_load_p2s(struct cfg_ctx *x, const config_setting_t *root);
 int cfg_load_tunnels(struct cfg_ctx *x, const config_setting_t *root);
+int cfg_load_control(struct cfg_ctx *x, const config_setting_t *root);
 
 #endif /* P2SGW_CONFIG_PRIV_H */

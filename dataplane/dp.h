@@ -11,6 +11,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "channel.h"
 #include "config.h"
 #include "counters.h"
 #include "crypto.h"
@@ -53,8 +54,8 @@ struct dp_global {
 	struct dp_worker *workers[RTE_MAX_LCORE];
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
-	struct p2sgw_tunnel *tunnels;
-	unsigned n_tunnels;
+	struct p2sgw_chan chan;		/* shared with the control plane */
+	uint64_t table_bytes;		/* all workers' lookup tables */
 	volatile bool stop;
 };
 
@@ -73,10 +74,13 @@ struct dp_worker {
 	IMB_MGR *mb;
 	struct sa_tables tab;
 	struct rte_ring *handoff;	/* packets other workers pass to us */
+	struct p2sgw_ring *msg_ring;	/* control -> this worker */
+	struct p2sgw_ring *ev_ring;	/* this worker -> control */
+	struct p2sgw_counters *cnt;	/* ours, in the channel region */
 	uint64_t now;			/* TSC at the start of this burst */
+	uint64_t now_ns;		/* channel clock (CLOCK_MONOTONIC) */
 	uint64_t icmp_ts;		/* ICMP error token bucket */
 	struct dp_txq tx[DP_NPORTS];
-	struct p2sgw_counters cnt;
 } __rte_cache_aligned;
 
 /* fwd.c: output and routing */
@@ -103,7 +107,24 @@ void dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
  * header (esp_out). Both consume every packet (forward or drop). */
 void dp_esp_in(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 void dp_esp_out(struct dp_worker *w, struct rte_mbuf **pkts,
-		struct p2sgw_tunnel **tuns, uint16_t n);
+		struct p2sgw_sa **sas, uint16_t n);
+
+/* chan.c: the control plane's messages and SA lifetimes */
+void dp_chan_poll(struct dp_worker *w);
+void dp_sa_lifetime(struct dp_worker *w, struct p2sgw_sa *sa);
+
+/* Count a packet on SA (its owner only) and act on lifetimes: every 64th
+ * packet for the byte/packet limits, and when a time limit is due. */
+static inline void
+dp_sa_account(struct dp_worker *w, struct p2sgw_sa *sa, uint32_t bytes)
+{
+	sa->st.packets++;
+	sa->st.bytes += bytes;
+	sa->st.last_ns = w->now_ns;
+	if (unlikely((sa->st.packets & 63) == 1 ||
+		     w->now_ns >= sa->st.deadline_ns))
+		dp_sa_lifetime(w, sa);
+}
 
 /* icmp.c */
 void dp_icmp_frag_needed(struct dp_worker *w, struct rte_mbuf *m,

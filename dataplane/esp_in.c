@@ -49,6 +49,10 @@ esp_in_parse(struct dp_worker *w, struct rte_mbuf *m, struct in_pkt *p)
 		dp_handoff(w, sa, m);
 		return false;
 	}
+	if (unlikely(sa->st.expired)) {
+		dp_drop(w, m, P2SGW_D_sa_expired);
+		return false;
+	}
 	/* header + IV + at least the trailer + ICV, payload block-aligned */
 	if (unlikely(len < (uint32_t)ESP_HDR_LEN + sa->iv_len + ESP_TAIL_LEN +
 			   sa->icv_len ||
@@ -57,7 +61,7 @@ esp_in_parse(struct dp_worker *w, struct rte_mbuf *m, struct in_pkt *p)
 		dp_drop(w, m, P2SGW_D_esp_too_short);
 		return false;
 	}
-	if (unlikely(!replay_esn_infer(&sa->replay, sa->flags & SA_F_ESN,
+	if (unlikely(!replay_esn_infer(&sa->replay, sa->flags & P2SGW_SA_F_ESN,
 			rte_be_to_cpu_32(((const struct esp_hdr_wire *)esp)->seq),
 			&p->seq) ||
 		     replay_check(&sa->replay, p->seq) != 0)) {
@@ -88,23 +92,23 @@ esp_in_crypto(struct dp_worker *w, struct in_pkt *p, struct p2sgw_cbc_op *cbc,
 		size_t alen = ESP_AAD_LEN;
 
 		memcpy(aad, p->esp, 4);
-		if (sa->flags & SA_F_ESN) {
+		if (sa->flags & P2SGW_SA_F_ESN) {
 			memcpy(aad + 4, &hi, 4);
 			memcpy(aad + 8, p->esp + 4, 4);
 			alen = ESP_AAD_ESN_LEN;
 		} else {
 			memcpy(aad + 4, p->esp + 4, 4);
 		}
-		return p2sgw_gcm_decrypt(w->mb, sa->key, iv, aad, alen, ct, ct,
+		return p2sgw_gcm_decrypt(w->mb, &sa->key, iv, aad, alen, ct, ct,
 					 p->plen, icv, sa->icv_len) == 0;
 	}
 	p->cbc = *ncbc;
 	cbc[*ncbc] = (struct p2sgw_cbc_op){
-		.key = sa->key, .iv = iv, .data = ct, .len = p->plen,
+		.key = &sa->key, .iv = iv, .data = ct, .len = p->plen,
 		.auth = p->esp, .auth_len = ESP_HDR_LEN + sa->iv_len + p->plen,
 		.icv = icv,
 	};
-	if (sa->flags & SA_F_ESN) {
+	if (sa->flags & P2SGW_SA_F_ESN) {
 		/* Authenticate seq_hi after the payload (RFC 4303 s2.2.1): it
 		 * takes the ICV's place, so keep the received ICV aside. */
 		memcpy(p->icv, icv, sa->icv_len);
@@ -131,7 +135,6 @@ esp_in_finish(struct dp_worker *w, struct in_pkt *p)
 		dp_drop(w, m, P2SGW_D_esp_replay);
 		return;
 	}
-	sa->st.last_tsc = w->now;
 	if (unlikely((uint32_t)t->pad_len + ESP_TAIL_LEN > p->plen)) {
 		dp_drop(w, m, P2SGW_D_esp_bad_trailer);
 		return;
@@ -166,8 +169,7 @@ esp_in_finish(struct dp_worker *w, struct in_pkt *p)
 		dp_drop(w, m, P2SGW_D_inner_bad_dst);
 		return;
 	}
-	sa->st.packets++;
-	sa->st.bytes += m->pkt_len;
+	dp_sa_account(w, sa, m->pkt_len);
 	CNT_INC(w, esp_in_packets);
 	CNT_ADD(w, esp_in_bytes, m->pkt_len);
 	/* To the gateway itself (ping, DNS proxy, ...): the host's stack. */

@@ -24,7 +24,7 @@ struct out_pkt {
 static inline uint32_t
 esp_hdr_room(const struct p2sgw_sa *sa)
 {
-	return IPV4_HDR_LEN + ((sa->flags & SA_F_ENCAP) ? UDP_HDR_LEN : 0) +
+	return IPV4_HDR_LEN + ((sa->flags & P2SGW_SA_F_ENCAP) ? UDP_HDR_LEN : 0) +
 	       ESP_HDR_LEN + sa->iv_len;
 }
 
@@ -64,7 +64,7 @@ outer_ip_fill(struct dp_worker *w, struct rte_ipv4_hdr *o,
 	o->packet_id = rte_cpu_to_be_16(w->ip_id++);
 	o->fragment_offset = df;
 	o->time_to_live = dp.ttl;
-	o->next_proto_id = (sa->flags & SA_F_ENCAP) ? IPPROTO_UDP :
+	o->next_proto_id = (sa->flags & P2SGW_SA_F_ENCAP) ? IPPROTO_UDP :
 						      IPPROTO_ESP_NUM;
 	o->hdr_checksum = 0;
 	o->src_addr = sa->local_be;
@@ -92,6 +92,10 @@ esp_encap_one(struct dp_worker *w, struct out_pkt *op,
 		dp_drop(w, m, P2SGW_D_esp_seq_exhausted);
 		return false;
 	}
+	if (unlikely(sa->st.expired)) {
+		dp_drop(w, m, P2SGW_D_sa_expired);
+		return false;
+	}
 	pad = (uint8_t *)rte_pktmbuf_append(m, tail);
 	o = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, hdr);
 	if (unlikely(pad == NULL || o == NULL)) {
@@ -109,7 +113,7 @@ esp_encap_one(struct dp_worker *w, struct out_pkt *op,
 
 	outer_ip_fill(w, o, in, sa, m->pkt_len);
 	esp = (struct esp_hdr_wire *)(o + 1);
-	if (sa->flags & SA_F_ENCAP) {
+	if (sa->flags & P2SGW_SA_F_ENCAP) {
 		struct rte_udp_hdr *u = (struct rte_udp_hdr *)esp;
 
 		u->src_port = sa->encap_local_port_be;
@@ -129,7 +133,7 @@ esp_encap_one(struct dp_worker *w, struct out_pkt *op,
 
 		memcpy(iv, &iv64, sizeof(iv64));
 		memcpy(aad, &esp->spi, 4);
-		if (sa->flags & SA_F_ESN) {
+		if (sa->flags & P2SGW_SA_F_ESN) {
 			rte_be32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
 
 			memcpy(aad + 4, &hi, 4);
@@ -138,18 +142,18 @@ esp_encap_one(struct dp_worker *w, struct out_pkt *op,
 		} else {
 			memcpy(aad + 4, &esp->seq, 4);
 		}
-		p2sgw_gcm_encrypt(w->mb, sa->key, iv, aad, alen, iv + 8,
+		p2sgw_gcm_encrypt(w->mb, &sa->key, iv, aad, alen, iv + 8,
 				  iv + 8, plen, icv, sa->icv_len);
 		return true;
 	}
-	p2sgw_cbc_make_iv(sa->key, seq, iv);
+	p2sgw_cbc_make_iv(&sa->key, seq, iv);
 	op->cbc = *ncbc;
 	cbc[*ncbc] = (struct p2sgw_cbc_op){
-		.key = sa->key, .iv = iv, .data = iv + P2SGW_CBC_IV_LEN,
+		.key = &sa->key, .iv = iv, .data = iv + P2SGW_CBC_IV_LEN,
 		.len = plen, .auth = (const uint8_t *)esp,
 		.auth_len = ESP_HDR_LEN + P2SGW_CBC_IV_LEN + plen, .icv = icv,
 	};
-	if (sa->flags & SA_F_ESN) {
+	if (sa->flags & P2SGW_SA_F_ESN) {
 		/* RFC 4303 s2.2.1: the high half is authenticated after the
 		 * payload, where the ICV will go, and never sent. */
 		rte_be32_t hi = rte_cpu_to_be_32((uint32_t)(seq >> 32));
@@ -195,9 +199,8 @@ enum { OUT_MAX = DP_BURST * 2 };
 
 static uint16_t
 esp_out_prepare(struct dp_worker *w, struct rte_mbuf *m,
-		struct p2sgw_tunnel *tun, struct out_pkt *ops, uint16_t nops)
+		struct p2sgw_sa *sa, struct out_pkt *ops, uint16_t nops)
 {
-	struct p2sgw_sa *sa = tun->sa_out;
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, void *);
 	uint16_t mtu = esp_inner_mtu(sa), nf, i;
 	struct rte_mbuf *frags[8];
@@ -225,14 +228,14 @@ esp_out_prepare(struct dp_worker *w, struct rte_mbuf *m,
 
 void
 dp_esp_out(struct dp_worker *w, struct rte_mbuf **pkts,
-	   struct p2sgw_tunnel **tuns, uint16_t n)
+	   struct p2sgw_sa **sas, uint16_t n)
 {
 	struct out_pkt ops[OUT_MAX];
 	struct p2sgw_cbc_op cbc[OUT_MAX];
 	uint16_t i, nops = 0, ncbc = 0;
 
 	for (i = 0; i < n; i++)
-		nops = esp_out_prepare(w, pkts[i], tuns[i], ops, nops);
+		nops = esp_out_prepare(w, pkts[i], sas[i], ops, nops);
 	for (i = 0; i < nops; i++)
 		if (!esp_encap_one(w, &ops[i], cbc, &ncbc))
 			ops[i].m = NULL;
@@ -247,9 +250,7 @@ dp_esp_out(struct dp_worker *w, struct rte_mbuf **pkts,
 			dp_drop(w, ops[i].m, P2SGW_D_crypto_failed);
 			continue;
 		}
-		sa->st.packets++;
-		sa->st.bytes += ops[i].inner_len;
-		sa->st.last_tsc = w->now;
+		dp_sa_account(w, sa, ops[i].inner_len);
 		CNT_INC(w, esp_out_packets);
 		CNT_ADD(w, esp_out_bytes, ops[i].inner_len);
 		dp_ip_output(w, DP_PORT_UPLINK, ops[i].m, sa->nexthop);

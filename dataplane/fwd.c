@@ -12,7 +12,7 @@
 void
 dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum p2sgw_drop why)
 {
-	w->cnt.d[why]++;
+	w->cnt->d[why]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -27,7 +27,7 @@ txq_flush(struct dp_worker *w, unsigned port)
 	sent = rte_eth_tx_burst(dp.port[port].port_id, w->queue, q->pkts, q->n);
 	CNT_ADD(w, tx_packets, sent);
 	if (unlikely(sent < q->n)) {
-		w->cnt.d[P2SGW_D_tx_full] += q->n - sent;
+		w->cnt->d[P2SGW_D_tx_full] += q->n - sent;
 		rte_pktmbuf_free_bulk(&q->pkts[sent], q->n - sent);
 	}
 	q->n = 0;

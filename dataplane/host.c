@@ -49,32 +49,16 @@ rta_put(struct nlmsghdr *nh, unsigned short type, const void *data,
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-/* RTM_NEWADDR; an address that is already there is fine. */
+/* Send one request and read its acknowledgement; "already there" is
+ * success. */
 static int
-addr_add(int nl, unsigned ifindex, uint32_t addr, uint8_t len, uint32_t seq)
+nl_request(int nl, const struct nlmsghdr *nh)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifaddrmsg ifa;
-		char attrs[64];
-	} req;
-	uint32_t be = htonl(addr);
 	char ack[256];
 	struct nlmsghdr *rh = (struct nlmsghdr *)ack;
 	ssize_t r;
 
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
-	req.nh.nlmsg_type = RTM_NEWADDR;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
-			     NLM_F_REPLACE;
-	req.nh.nlmsg_seq = seq;
-	req.ifa.ifa_family = AF_INET;
-	req.ifa.ifa_prefixlen = len;
-	req.ifa.ifa_index = ifindex;
-	rta_put(&req.nh, IFA_LOCAL, &be, sizeof(be));
-	rta_put(&req.nh, IFA_ADDRESS, &be, sizeof(be));
-	if (send(nl, &req, req.nh.nlmsg_len, 0) < 0)
+	if (send(nl, nh, nh->nlmsg_len, 0) < 0)
 		return -errno;
 	r = recv(nl, ack, sizeof(ack), 0);
 	if (r < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)))
@@ -88,6 +72,31 @@ addr_add(int nl, unsigned ifindex, uint32_t addr, uint8_t len, uint32_t seq)
 	return 0;
 }
 
+/* RTM_NEWADDR; an address that is already there is fine. */
+static int
+addr_add(int nl, unsigned ifindex, uint32_t addr, uint8_t len, uint32_t seq)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+		char attrs[64];
+	} req;
+	uint32_t be = htonl(addr);
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
+	req.nh.nlmsg_type = RTM_NEWADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			     NLM_F_REPLACE;
+	req.nh.nlmsg_seq = seq;
+	req.ifa.ifa_family = AF_INET;
+	req.ifa.ifa_prefixlen = len;
+	req.ifa.ifa_index = ifindex;
+	rta_put(&req.nh, IFA_LOCAL, &be, sizeof(be));
+	rta_put(&req.nh, IFA_ADDRESS, &be, sizeof(be));
+	return nl_request(nl, &req.nh);
+}
+
 /* RTM_NEWROUTE: PREFIX/LEN via IFINDEX (the client pools). */
 static int
 route_add(int nl, unsigned ifindex, uint32_t prefix, uint8_t len, uint32_t seq)
@@ -98,9 +107,6 @@ route_add(int nl, unsigned ifindex, uint32_t prefix, uint8_t len, uint32_t seq)
 		char attrs[64];
 	} req;
 	uint32_t be = htonl(prefix), oif = ifindex;
-	char ack[256];
-	struct nlmsghdr *rh = (struct nlmsghdr *)ack;
-	ssize_t r;
 
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt));
@@ -116,18 +122,7 @@ route_add(int nl, unsigned ifindex, uint32_t prefix, uint8_t len, uint32_t seq)
 	req.rt.rtm_type = RTN_UNICAST;
 	rta_put(&req.nh, RTA_DST, &be, sizeof(be));
 	rta_put(&req.nh, RTA_OIF, &oif, sizeof(oif));
-	if (send(nl, &req, req.nh.nlmsg_len, 0) < 0)
-		return -errno;
-	r = recv(nl, ack, sizeof(ack), 0);
-	if (r < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-		return -EIO;
-	if (rh->nlmsg_type == NLMSG_ERROR) {
-		int e = ((struct nlmsgerr *)NLMSG_DATA(rh))->error;
-
-		if (e != 0 && e != -EEXIST)
-			return e;
-	}
-	return 0;
+	return nl_request(nl, &req.nh);
 }
 
 int

@@ -118,9 +118,42 @@ allowed_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 }
 
 static int
+chan_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
+{
+	struct p2sgw_chan_limits l = {
+		.n_workers = cfg->dataplane.n_lcores,
+		.max_tunnels = cfg->control.max_tunnels,
+		/* spare SAs for make-before-break rekeys in flight */
+		.max_sa_in = cfg->control.max_tunnels + cfg->control.max_tunnels / 16 + 16,
+		.max_sa_out = cfg->control.max_tunnels + cfg->control.max_tunnels / 16 + 16,
+		.max_replay_window = cfg->control.max_replay_window,
+	};
+	IMB_MGR *mb = p2sgw_crypto_mgr_create();
+
+	if (mb == NULL) {
+		snprintf(err, errlen, "cannot create an IPsec-MB manager");
+		return -1;
+	}
+	l.crypto_arch = mb->used_arch;
+	p2sgw_crypto_mgr_free(mb);
+	return p2sgw_chan_create(&dp.chan, cfg->control.channel, &l, err, errlen);
+}
+
+static uint64_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
+		return 0;
+	return st.heap_allocsz_bytes;
+}
+
+static int
 workers_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 {
-	unsigned i, cap = cfg->n_tunnels + 64;
+	uint64_t before = heap_used();
+	unsigned i;
 	char name[32];
 
 	dp.n_workers = cfg->dataplane.n_lcores;
@@ -134,10 +167,14 @@ workers_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 		w->idx = (uint16_t)i;
 		w->lcore = cfg->dataplane.lcores[i];
 		w->queue = (uint16_t)i;
+		w->msg_ring = p2sgw_chan_msg_ring(&dp.chan, i);
+		w->ev_ring = p2sgw_chan_ev_ring(&dp.chan, i);
+		w->cnt = p2sgw_chan_counters(&dp.chan, i);
 		w->mb = p2sgw_crypto_mgr_create();
 		snprintf(name, sizeof(name), "p2sgw_w%u", i);
 		if (w->mb == NULL || sa_tables_init(&w->tab, name,
-				(unsigned)rte_socket_id(), cap) != 0)
+				(unsigned)rte_socket_id(), dp.chan.hdr->max_sa_in,
+				dp.chan.hdr->max_tunnels) != 0)
 			goto nomem;
 		snprintf(name, sizeof(name), "p2sgw_handoff%u", i);
 		w->handoff = rte_ring_create(name, DP_HANDOFF_RING,
@@ -145,79 +182,11 @@ workers_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 		if (w->handoff == NULL)
 			goto nomem;
 	}
+	dp.table_bytes = heap_used() - before;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory creating workers (raise socket_mem)");
 	return -1;
-}
-
-static int
-tunnel_init(const struct p2sgw_config *cfg, const struct p2sgw_tunnel_cfg *tc,
-	    struct p2sgw_tunnel *t, uint32_t id, char *err, size_t errlen)
-{
-	const struct dp_port *up = &dp.port[DP_PORT_UPLINK];
-	struct sa_params p = {
-		.suite = tc->suite, .key_len = tc->key_len,
-		.auth_key_len = tc->auth_key_len, .esn = tc->esn,
-		.encap = tc->encap, .peer = tc->peer, .local = up->addr,
-		.encap_peer_port = tc->encap_sport,
-		.encap_local_port = tc->encap_dport,
-		.replay_window = tc->replay_window, .vip = tc->vip,
-		.tunnel_id = id,
-	};
-	const char *why = NULL;
-
-	t->id = id;
-	t->vip = tc->vip;
-	p.spi = tc->spi_in, p.dir = SA_DIR_IN, p.key = tc->key_in;
-	p.auth_key = tc->auth_key_in;
-	t->sa_in = sa_create(dp.workers[0]->mb, &p, &why);
-	p.spi = tc->spi_out, p.dir = SA_DIR_OUT, p.key = tc->key_out;
-	p.auth_key = tc->auth_key_out;
-	if (t->sa_in != NULL)
-		t->sa_out = sa_create(dp.workers[0]->mb, &p, &why);
-	if (t->sa_in == NULL || t->sa_out == NULL) {
-		snprintf(err, errlen, "%s:%d: tunnel '%s': %s", cfg->path, tc->line,
-			 tc->name, why);
-		return -1;
-	}
-	if ((tc->peer & up->mask) == (up->addr & up->mask))
-		t->sa_out->nexthop = tc->peer;
-	else if (up->gateway != 0)
-		t->sa_out->nexthop = up->gateway;
-	else {
-		snprintf(err, errlen, "%s:%d: tunnel '%s': peer is off the uplink "
-			 "subnet and the uplink has no gateway", cfg->path, tc->line,
-			 tc->name);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-tunnels_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
-{
-	unsigned i, k;
-
-	dp.tunnels = rte_zmalloc("p2sgw_tunnels",
-				 (cfg->n_tunnels + 1) * sizeof(*dp.tunnels), 0);
-	if (dp.tunnels == NULL) {
-		snprintf(err, errlen, "out of memory for tunnels");
-		return -1;
-	}
-	for (i = 0; i < cfg->n_tunnels; i++) {
-		if (tunnel_init(cfg, &cfg->tunnels[i], &dp.tunnels[i], i + 1,
-				err, errlen) != 0)
-			return -1;
-		dp.n_tunnels = i + 1;
-		for (k = 0; k < dp.n_workers; k++)
-			if (sa_tables_add_tunnel(&dp.workers[k]->tab,
-						 &dp.tunnels[i]) != 0) {
-				snprintf(err, errlen, "tunnel table full");
-				return -1;
-			}
-	}
-	return 0;
 }
 
 int
@@ -249,7 +218,7 @@ dp_init(const struct p2sgw_config *cfg, char *err, size_t errlen)
 			return -1;
 	}
 	if (host_init(cfg, err, errlen) != 0 || allowed_init(cfg, err, errlen) != 0 ||
-	    workers_init(cfg, err, errlen) != 0 || tunnels_init(cfg, err, errlen) != 0)
+	    chan_init(cfg, err, errlen) != 0 || workers_init(cfg, err, errlen) != 0)
 		return -1;
 	return 0;
 }
@@ -268,11 +237,6 @@ dp_fini(const struct p2sgw_config *cfg)
 	}
 	for (i = 0; i < cfg->dataplane.n_ports; i++)
 		p2sgw_port_release_kernel(cfg->dataplane.ports[i].device);
-	for (i = 0; i < dp.n_tunnels; i++) {
-		sa_destroy(dp.tunnels[i].sa_in);
-		sa_destroy(dp.tunnels[i].sa_out);
-	}
-	rte_free(dp.tunnels);
 	for (i = 0; i < dp.n_workers; i++) {
 		if (dp.workers[i] == NULL)
 			continue;
@@ -280,5 +244,11 @@ dp_fini(const struct p2sgw_config *cfg)
 		p2sgw_crypto_mgr_free(dp.workers[i]->mb);
 		rte_ring_free(dp.workers[i]->handoff);
 		rte_free(dp.workers[i]);
+	}
+	/* Wipe every SA slot (keys) before the region goes away. */
+	if (dp.chan.hdr != NULL) {
+		explicit_bzero(dp.chan.base + dp.chan.hdr->off_sa_in,
+			       dp.chan.hdr->off_tunnels - dp.chan.hdr->off_sa_in);
+		p2sgw_chan_close(&dp.chan, true);
 	}
 }

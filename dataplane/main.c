@@ -162,8 +162,15 @@ main(int argc, char **argv)
 	if (dp_stats_start(cfg.dataplane.stats_file, cfg.dataplane.stats_interval) != 0)
 		die(EXIT_STARTUP, "cannot write the stats file %s",
 		    cfg.dataplane.stats_file);
-	printf(PROG ": %u worker(s), crypto %s, %u static tunnel(s)\n",
-	       dp.n_workers, p2sgw_crypto_arch_name(), dp.n_tunnels);
+	printf(PROG ": %u worker(s), crypto %s, channel %s (%lu MiB, %u tunnels)\n",
+	       dp.n_workers, p2sgw_crypto_arch_name(), dp.chan.path,
+	       (unsigned long)(dp.chan.size >> 20), dp.chan.hdr->max_tunnels);
+	printf(PROG ": memory per tunnel at capacity: %.0f bytes (channel %.0f, "
+	       "worker tables %.0f)\n",
+	       (double)(dp.chan.size + dp.table_bytes) / dp.chan.hdr->max_tunnels,
+	       (double)dp.chan.size / dp.chan.hdr->max_tunnels,
+	       (double)dp.table_bytes / dp.chan.hdr->max_tunnels);
+	__atomic_store_n(&dp.chan.hdr->ready, 1, __ATOMIC_RELEASE);
 	printf(PROG ": ready\n");
 	fflush(stdout);
 

@@ -136,7 +136,7 @@ void
 dp_rx_vnet(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct dp_port *vn = &dp.port[DP_PORT_VNET];
-	struct p2sgw_tunnel *tuns[DP_BURST];
+	struct p2sgw_sa *sas[DP_BURST];
 	struct rte_mbuf *out[DP_BURST];
 	uint16_t i, nout = 0;
 
@@ -144,7 +144,7 @@ dp_rx_vnet(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		struct rte_ipv4_hdr *ip;
 		uint32_t dst;
-		void *tun;
+		void *sa;
 
 		if (l2_input(w, DP_PORT_VNET, m) == 0)
 			continue;
@@ -159,7 +159,7 @@ dp_rx_vnet(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		dst = rte_be_to_cpu_32(ip->dst_addr);
-		if (rte_hash_lookup_data(w->tab.by_vip, &dst, &tun) < 0) {
+		if (rte_hash_lookup_data(w->tab.by_vip, &dst, &sa) < 0) {
 			dp_drop(w, m, P2SGW_D_no_route);
 			continue;
 		}
@@ -167,11 +167,11 @@ dp_rx_vnet(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			dp_drop(w, m, P2SGW_D_ttl);
 			continue;
 		}
-		tuns[nout] = tun;
+		sas[nout] = sa;
 		out[nout++] = m;
 	}
 	if (nout > 0)
-		dp_esp_out(w, out, tuns, nout);
+		dp_esp_out(w, out, sas, nout);
 }
 
 /* From the host kernel (TUN): plain IPv4 packets the gateway itself sends,
@@ -180,7 +180,7 @@ dp_rx_vnet(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 void
 dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct p2sgw_tunnel *tuns[DP_BURST];
+	struct p2sgw_sa *sas[DP_BURST];
 	struct rte_mbuf *out[DP_BURST];
 	uint16_t i, nout = 0;
 
@@ -189,7 +189,7 @@ dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_ipv4_hdr *ip;
 		uint32_t nh, dst;
 		unsigned port;
-		void *tun;
+		void *sa;
 
 		if (unlikely(m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0)) {
 			dp_drop(w, m, P2SGW_D_malformed);
@@ -202,8 +202,8 @@ dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		}
 		CNT_INC(w, from_host);
 		dst = rte_be_to_cpu_32(ip->dst_addr);
-		if (rte_hash_lookup_data(w->tab.by_vip, &dst, &tun) >= 0) {
-			tuns[nout] = tun;
+		if (rte_hash_lookup_data(w->tab.by_vip, &dst, &sa) >= 0) {
+			sas[nout] = sa;
 			out[nout++] = m;
 			continue;
 		}
@@ -215,5 +215,5 @@ dp_rx_host(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		dp_ip_output(w, port, m, nh);
 	}
 	if (nout > 0)
-		dp_esp_out(w, out, tuns, nout);
+		dp_esp_out(w, out, sas, nout);
 }

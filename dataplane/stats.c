@@ -28,7 +28,7 @@ sum(struct p2sgw_counters *t)
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < dp.n_workers; i++) {
-		const struct p2sgw_counters *c = &dp.workers[i]->cnt;
+		const struct p2sgw_counters *c = dp.workers[i]->cnt;
 
 		for (k = 0; k < P2SGW_C_COUNT; k++)
 			t->c[k] += __atomic_load_n(&c->c[k], __ATOMIC_RELAXED);
@@ -64,10 +64,13 @@ dp_stats_write_json(FILE *f)
 		P2SGW_VERSION,
 		(double)(rte_rdtsc() - dp.start_tsc) / (double)dp.tsc_hz,
 		dp.n_workers);
+	fprintf(f, "\"memory\":{\"channel_bytes\":%zu,\"table_bytes\":%" PRIu64
+		",\"max_tunnels\":%u},", dp.chan.size, dp.table_bytes,
+		dp.chan.hdr->max_tunnels);
 	json_block(f, &t);
 	fputs(",\"per_worker\":[", f);
 	for (i = 0; i < dp.n_workers; i++) {
-		memcpy(&one, &dp.workers[i]->cnt, sizeof(one));
+		memcpy(&one, dp.workers[i]->cnt, sizeof(one));
 		fprintf(f, "%s{\"lcore\":%u,", i ? "," : "",
 			dp.workers[i]->lcore);
 		json_block(f, &one);
@@ -115,16 +118,22 @@ write_file(void)
 	return rename(tmp, st.path) == 0 ? 0 : -errno;
 }
 
+/* Also the workers' clock: they read CLOCK_MONOTONIC from the channel
+ * header (and the control plane sees it move: the heartbeat). */
 static void *
 stats_thread(void *arg)
 {
-	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+	const struct timespec tick = { 0, 1000 * 1000 };
 	double since = 0;
 	(void)arg;
 
 	while (!st.stop) {
 		nanosleep(&tick, NULL);
-		since += 0.02;
+		__atomic_store_n(&dp.chan.hdr->now_ns, p2sgw_now_ns(),
+				 __ATOMIC_RELAXED);
+		since += 0.001;
+		if (st.path[0] == '\0')
+			continue;
 		if (since >= st.interval || st.requested) {
 			st.requested = 0;
 			since = 0;
@@ -137,11 +146,9 @@ stats_thread(void *arg)
 int
 dp_stats_start(const char *path, double interval)
 {
-	if (path == NULL || path[0] == '\0')
-		return 0;
-	snprintf(st.path, sizeof(st.path), "%s", path);
+	snprintf(st.path, sizeof(st.path), "%s", path != NULL ? path : "");
 	st.interval = interval;
-	if (write_file() != 0)
+	if (st.path[0] != '\0' && write_file() != 0)
 		return -1;
 	if (rte_ctrl_thread_create(&st.thread, "p2sgw-stats", NULL,
 				   stats_thread, NULL) != 0)
@@ -164,5 +171,6 @@ dp_stats_stop(void)
 	st.stop = true;
 	pthread_join(st.thread, NULL);
 	st.running = false;
-	write_file();
+	if (st.path[0] != '\0')
+		write_file();
 }

@@ -53,6 +53,8 @@ dp_worker_main(void *arg)
 
 	while (!__atomic_load_n(&dp.stop, __ATOMIC_RELAXED)) {
 		w->now = rte_rdtsc();
+		w->now_ns = __atomic_load_n(&dp.chan.hdr->now_ns, __ATOMIC_RELAXED);
+		dp_chan_poll(w);
 		poll_port(w, DP_PORT_UPLINK, dp_rx_uplink);
 		poll_port(w, DP_PORT_VNET, dp_rx_vnet);
 		if (host)

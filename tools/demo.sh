@@ -3,14 +3,16 @@
 # namespaces, with scapy's ESP (tools/esp_client.py) as the client.
 #
 #   p2sgw-cli                 p2sgw-gw                      p2sgw-srv
-#   esp0 10.200.0.2 (VIP)     p2sgw-dataplane               srv-eth0 10.10.0.10
+#   esp0 10.200.0.2 (VIP)     p2sgw-dataplane, p2sgw-control srv-eth0 10.10.0.10
 #   cli-eth0 172.16.10.2 ---- gw-up 172.16.10.1 (uplink)
 #                             gw-vn 10.10.0.1 (vnet) ------ route 10.200.0.0/24
 #
 # It installs what is missing, reserves hugepages and builds (tools/setup.sh),
-# starts the dataplane and the client, then shows a ping through the tunnel,
-# a ping of the gateway itself (exception path), a 10 MB TCP transfer each
-# way with sha256 compared, and the dataplane's counters.
+# starts the dataplane, the control plane (which installs the demo tunnel
+# through the shared-memory channel) and the client, then shows a ping
+# through the tunnel, a ping of the gateway itself (exception path), a 10 MB
+# TCP transfer each way with sha256 compared, and p2sgwctl's tunnel list and
+# counters.
 #
 # usage: tools/demo.sh [--once] [--mb N]
 #   default  stay up until Ctrl-C (try: ip netns exec p2sgw-cli ping 10.10.0.10)
@@ -33,6 +35,8 @@ done
 
 CFG=$ROOT/config/default.cfg
 DP_BIN=$ROOT/build/dataplane/p2sgw-dataplane
+CP_BIN=$ROOT/build/controlplane/p2sgw-control
+CTL_BIN=$ROOT/build/tools/p2sgwctl
 NS_GW=p2sgw-gw NS_CLI=p2sgw-cli NS_SRV=p2sgw-srv
 STATS_DIR=/run/p2sgw-demo
 FAILS=0
@@ -101,7 +105,9 @@ teardown() {
 
 say "setup: tools/setup.sh (packages, hugepages, build)"
 "$ROOT/tools/setup.sh" || { say "setup failed"; exit 1; }
-[ -x "$DP_BIN" ] || { say "no dataplane binary at $DP_BIN"; exit 1; }
+for b in "$DP_BIN" "$CP_BIN" "$CTL_BIN"; do
+	[ -x "$b" ] || { say "no binary at $b"; exit 1; }
+done
 it_require_tools socat ip taskset ping ss sha256sum
 
 trap teardown EXIT
@@ -119,6 +125,11 @@ it_bg DP "$NS_GW" 1 "$IT_WORK/dp.log" "$DP_BIN" -c "$CFG"
 if ! it_wait_line "$IT_WORK/dp.log" '^p2sgw-dataplane: ready' 60 "$DP"; then
 	say "the dataplane did not come up:"; tail -n 20 "$IT_WORK/dp.log"; exit 1
 fi
+say "control: p2sgw-control -c config/default.cfg in $NS_GW (cpu 0)"
+it_bg CP "$NS_GW" 0 "$IT_WORK/cp.log" "$CP_BIN" -c "$CFG"
+if ! it_wait_tunnel "$NS_GW" "$CTL_BIN" "$CFG" demo-client 20 "$CP"; then
+	say "p2sgw-control did not install the tunnel:"; tail -n 20 "$IT_WORK/cp.log"; exit 1
+fi
 
 say "client: esp_client.py in $NS_CLI (cpu 0): esp0 10.200.0.2, route 10.10.0.0/24"
 it_bg CLIENT "$NS_CLI" 0 "$IT_WORK/client.log" "$PY" "$ROOT/tools/esp_client.py" \
@@ -134,22 +145,22 @@ check "ping the gateway 172.16.10.1 (exception path)" ping_line "$NS_CLI" 172.16
 check "TCP client -> server" transfer up
 check "TCP server -> client" transfer down
 
-it_stats_fresh "$DP" "$STATS_DIR/stats.json"
-if [ -s "$STATS_DIR/stats.json" ]; then
-	it_stats_table "$STATS_DIR/stats.json"
-else
-	say "FAIL no stats file at $STATS_DIR/stats.json"; FAILS=$((FAILS + 1))
-fi
+say "p2sgwctl tunnels:"
+ip netns exec "$NS_GW" "$CTL_BIN" -c "$CFG" tunnels || FAILS=$((FAILS + 1))
+say "p2sgwctl stats:"
+ip netns exec "$NS_GW" "$CTL_BIN" -c "$CFG" stats || FAILS=$((FAILS + 1))
 
 if [ "$ONCE" = 1 ]; then
 	[ $FAILS -eq 0 ] && { say "all checks passed"; exit 0; }
 	say "$FAILS check(s) failed"; exit 1
 fi
-say "up. Try: ip netns exec $NS_CLI ping 10.10.0.10 | counters: $STATS_DIR/stats.json"
+say "up. Try: ip netns exec $NS_CLI ping 10.10.0.10"
+say "     and: ip netns exec $NS_GW $CTL_BIN -c $CFG stats   (or tunnels, sas, status)"
 say "Ctrl-C to stop and tear down."
-while kill -0 "$DP" 2>/dev/null && kill -0 "$CLIENT" 2>/dev/null; do
+while kill -0 "$DP" 2>/dev/null && kill -0 "$CP" 2>/dev/null &&
+      kill -0 "$CLIENT" 2>/dev/null; do
 	sleep 1
 done
-say "the dataplane or the client stopped:"
-tail -n 5 "$IT_WORK/dp.log" "$IT_WORK/client.log"
+say "the dataplane, the control plane or the client stopped:"
+tail -n 5 "$IT_WORK/dp.log" "$IT_WORK/cp.log" "$IT_WORK/client.log"
 exit 1

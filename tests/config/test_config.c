@@ -132,6 +132,17 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ "control_relative_socket", 20,
+	  ");\ncontrol = { socket = \"ctl.sock\"; };",
+	  ":21: control.socket 'ctl.sock' must be an absolute path", NULL },
+	{ "control_unknown", 20, ");\ncontrol = { sockets = \"/x\"; };",
+	  ":21: unknown setting 'sockets' in 'control'", NULL },
+	{ "control_window_below_esp", 20,
+	  ");\ncontrol = { max_replay_window = 64; };",
+	  ":21: esp.replay_window 1024 is larger than control.max_replay_window 64",
+	  NULL },
+	{ "control_max_tunnels_range", 20, ");\ncontrol = { max_tunnels = 1; };",
+	  ":21: ", "max_tunnels" },
 	{ "syntax_error", 3, "  lcores = ;", ":3: syntax error", NULL },
 	{ "unknown_setting", 3, "  lcores = \"1\"; mbuf = 4096;",
 	  ":3: unknown setting 'mbuf' in 'dataplane'", NULL },

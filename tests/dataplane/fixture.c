@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -11,15 +12,18 @@
 
 int failures;
 static struct dp_worker *worker;
-/* Also held here (LeakSanitizer does not scan rte_malloc memory) and
- * freed at exit. */
+static char chan_path[64];
+
 static IMB_MGR *fx_mb;
 
 static void
 fx_cleanup(void)
 {
+	p2sgw_chan_close(&dp.chan, true);
 	p2sgw_crypto_mgr_free(fx_mb);
 }
+/* fx_mb also holds the worker's manager: LeakSanitizer does not scan
+ * rte_malloc memory. */
 
 int
 fx_init(const char *prog)
@@ -61,9 +65,28 @@ fx_init(const char *prog)
 	dp.port[DP_PORT_HOST].port_id = DP_PORT_NONE;
 	worker = rte_zmalloc("fx_worker", sizeof(*worker), RTE_CACHE_LINE_SIZE);
 	worker->mb = fx_mb = p2sgw_crypto_mgr_create();
-	atexit(fx_cleanup);
-	if (worker->mb == NULL || sa_tables_init(&worker->tab, "fx", 0, 1024) != 0)
+	if (worker->mb == NULL || sa_tables_init(&worker->tab, "fx", 0, 1024,
+						 1024) != 0)
 		return -1;
+	snprintf(chan_path, sizeof(chan_path), "/dev/shm/p2sgw-test-%d.chan",
+		 (int)getpid());
+	{
+		struct p2sgw_chan_limits l = {
+			.n_workers = 1, .max_tunnels = 64, .max_sa_in = 64,
+			.max_sa_out = 64, .crypto_arch = fx_mb->used_arch,
+		};
+		char err[256];
+
+		if (p2sgw_chan_create(&dp.chan, chan_path, &l, err,
+				      sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+		atexit(fx_cleanup);
+	}
+	worker->msg_ring = p2sgw_chan_msg_ring(&dp.chan, 0);
+	worker->ev_ring = p2sgw_chan_ev_ring(&dp.chan, 0);
+	worker->cnt = p2sgw_chan_counters(&dp.chan, 0);
 	worker->now = rte_rdtsc();
 	dp.workers[0] = worker;
 	dp.n_workers = 1;
@@ -111,4 +134,66 @@ fx_mbuf(const void *data, uint32_t len)
 	}
 	memcpy(p, data, len);
 	return m;
+}
+
+int
+fx_msg(uint32_t type, uint32_t slot, struct p2sgw_event *ev)
+{
+	static uint32_t seq;
+	struct p2sgw_msg m = { .type = type, .seq = ++seq, .slot = slot };
+	const struct p2sgw_event *e;
+
+	if (!p2sgw_ring_push(worker->msg_ring, &m))
+		return -1;
+	dp_chan_poll(worker);
+	e = p2sgw_ring_peek(worker->ev_ring);
+	if (e == NULL)
+		return -1;
+	*ev = *e;
+	p2sgw_ring_pop(worker->ev_ring);
+	return ev->seq == m.seq ? 0 : -1;
+}
+
+int
+fx_tunnel_add(uint32_t slot, const struct p2sgw_sa_params *in,
+	      const struct p2sgw_sa_params *out, uint32_t vip)
+{
+	struct p2sgw_tunnel_rec *t = p2sgw_chan_tunnel(&dp.chan, slot);
+	struct p2sgw_event ev;
+	const char *why = NULL;
+
+	if (p2sgw_sa_fill(worker->mb, p2sgw_chan_sa_in(&dp.chan, slot), in,
+			  &why) != 0 ||
+	    p2sgw_sa_fill(worker->mb, p2sgw_chan_sa_out(&dp.chan, slot), out,
+			  &why) != 0) {
+		fprintf(stderr, "fx_tunnel_add: %s\n", why);
+		return -1;
+	}
+	t->vip = vip;
+	t->sa_in = slot;
+	t->sa_out = slot;
+	t->sa_in_prev = P2SGW_SLOT_NONE;
+	t->state = P2SGW_SLOT_FILLED;
+	if (fx_msg(P2SGW_MSG_TUNNEL_ADD, slot, &ev) != 0 ||
+	    ev.type != P2SGW_EV_ACK)
+		return -1;
+	t->state = P2SGW_SLOT_LIVE;
+	return 0;
+}
+
+int
+fx_tunnel_del(uint32_t slot)
+{
+	struct p2sgw_tunnel_rec *t = p2sgw_chan_tunnel(&dp.chan, slot);
+	struct p2sgw_event ev;
+
+	if (t->state == P2SGW_SLOT_FREE)
+		return 0;
+	if (fx_msg(P2SGW_MSG_TUNNEL_DEL, slot, &ev) != 0 ||
+	    ev.type != P2SGW_EV_ACK)
+		return -1;
+	p2sgw_sa_wipe(p2sgw_chan_sa_in(&dp.chan, slot), dp.chan.hdr->sa_in_size);
+	p2sgw_sa_wipe(p2sgw_chan_sa_out(&dp.chan, slot), dp.chan.hdr->sa_out_size);
+	memset(t, 0, sizeof(*t));
+	return 0;
 }

@@ -30,6 +30,13 @@ extern int failures;
 int fx_init(const char *prog);
 struct dp_worker *fx_worker(void);
 void fx_learn(unsigned port, uint32_t ip);
+/* Install tunnel SLOT (SA slots of the same number) through the worker's
+ * message ring, as the control plane does; 0 when the worker acked. */
+int fx_tunnel_add(uint32_t slot, const struct p2sgw_sa_params *in,
+		  const struct p2sgw_sa_params *out, uint32_t vip);
+int fx_tunnel_del(uint32_t slot);
+/* Push one message and run the worker's channel poll; the event it got. */
+int fx_msg(uint32_t type, uint32_t slot, struct p2sgw_event *ev);
 /* Take the packets queued for PORT (caller frees). */
 uint16_t fx_take(unsigned port, struct rte_mbuf **out, uint16_t max);
 struct rte_mbuf *fx_mbuf(const void *data, uint32_t len);

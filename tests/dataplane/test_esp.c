@@ -16,26 +16,25 @@
 #define HOST 0x0a0a000au	/* 10.10.0.10, a vnet host */
 #define VIP 0x0ac80002u		/* 10.200.0.2 */
 
-static struct p2sgw_tunnel tun;
+/* The tunnel under test: slot 0 of the fixture's channel. */
+static struct {
+	struct p2sgw_sa *sa_in, *sa_out;
+} tun;
 
 static void
 tunnel_setup(enum p2sgw_suite suite, bool encap, bool esn)
 {
 	uint8_t key[36], akey[32];
-	struct sa_params p = {
+	struct p2sgw_sa_params p = {
 		.suite = suite, .key = key, .auth_key = akey, .esn = esn,
 		.encap = encap, .peer = FX_UPLINK, .local = FX_UPLINK,
 		.encap_peer_port = 4500, .encap_local_port = 4500,
-		.replay_window = 1024, .vip = HOST, .tunnel_id = 1,
+		.replay_window = 1024, .vip = HOST, .nexthop = FX_UPLINK,
 	};
-	const char *why = NULL;
+	struct p2sgw_sa_params out;
 	unsigned i;
 
-	if (tun.sa_in != NULL) {
-		sa_tables_del_tunnel(&fx_worker()->tab, &tun);
-		sa_destroy(tun.sa_in);
-		sa_destroy(tun.sa_out);
-	}
+	CHECK(fx_tunnel_del(0) == 0, "delete tunnel");
 	for (i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)rand();
 	for (i = 0; i < sizeof(akey); i++)
@@ -44,14 +43,11 @@ tunnel_setup(enum p2sgw_suite suite, bool encap, bool esn)
 	p.auth_key_len = suite == P2SGW_SUITE_AES256GCM16 ? 0 :
 			 suite == P2SGW_SUITE_AES256CBC_SHA256 ? 32 : 20;
 	p.spi = 0x1000 + suite;
-	p.dir = SA_DIR_OUT;
-	tun.sa_out = sa_create(fx_worker()->mb, &p, &why);
-	p.dir = SA_DIR_IN;
-	tun.sa_in = sa_create(fx_worker()->mb, &p, &why);
-	tun.sa_out->nexthop = FX_UPLINK;
-	tun.vip = VIP;
-	tun.id = 1;
-	CHECK(sa_tables_add_tunnel(&fx_worker()->tab, &tun) == 0, "add tunnel");
+	out = p;
+	out.dir = 1;
+	CHECK(fx_tunnel_add(0, &p, &out, VIP) == 0, "add tunnel");
+	tun.sa_in = p2sgw_chan_sa_in(&dp.chan, 0);
+	tun.sa_out = p2sgw_chan_sa_out(&dp.chan, 0);
 }
 
 /* An Ethernet frame with IPv4/UDP from HOST to VIP, LEN bytes of IP. */
@@ -153,7 +149,7 @@ test_round_trips(void)
 static uint64_t
 drops(enum p2sgw_drop d)
 {
-	return fx_worker()->cnt.d[d];
+	return fx_worker()->cnt->d[d];
 }
 
 /* One ESP frame for TUN, ready to be fed to dp_rx_uplink. */
@@ -249,6 +245,56 @@ test_esn_wrap(void)
 	      "replay top %lx", tun.sa_in->replay.top);
 }
 
+/* Hard packet limit retires the SA and raises events; soft fires once. */
+static void
+test_lifetimes(void)
+{
+	struct rte_mbuf *m, *out[DP_TXQ_MAX];
+	const struct p2sgw_event *e;
+	unsigned i, soft = 0, hard = 0;
+
+	tunnel_setup(P2SGW_SUITE_AES256GCM16, false, false);
+	tun.sa_out->soft_packets = 65;
+	tun.sa_out->hard_packets = 129;
+	for (i = 0; i < 200; i++) {
+		m = inner_frame(100, NULL, false);
+		dp_rx_vnet(fx_worker(), &m, 1);
+		rte_pktmbuf_free_bulk(out, fx_take(DP_PORT_UPLINK, out, DP_TXQ_MAX));
+	}
+	while ((e = p2sgw_ring_peek(fx_worker()->ev_ring)) != NULL) {
+		soft += e->type == P2SGW_EV_SOFT_LIFETIME;
+		hard += e->type == P2SGW_EV_HARD_LIFETIME;
+		p2sgw_ring_pop(fx_worker()->ev_ring);
+	}
+	CHECK(soft == 1 && hard == 1, "events soft %u hard %u", soft, hard);
+	CHECK(tun.sa_out->st.expired == 1, "SA not retired");
+	CHECK(tun.sa_out->st.packets == 129, "sent %lu before retiring",
+	      tun.sa_out->st.packets);
+	CHECK(drops(P2SGW_D_sa_expired) == 200 - 129, "sa_expired %lu",
+	      drops(P2SGW_D_sa_expired));
+}
+
+/* Messages the worker must refuse, and removal. */
+static void
+test_messages(void)
+{
+	struct p2sgw_event ev;
+	struct rte_mbuf *m, *out[DP_TXQ_MAX];
+
+	CHECK(fx_msg(P2SGW_MSG_TUNNEL_ADD, 100000, &ev) == 0 &&
+	      ev.type == P2SGW_EV_NACK, "out-of-range slot acked");
+	CHECK(fx_msg(77, 0, &ev) == 0 && ev.type == P2SGW_EV_NACK,
+	      "unknown message acked");
+	CHECK(fx_msg(P2SGW_MSG_SYNC, 0, &ev) == 0 && ev.type == P2SGW_EV_ACK,
+	      "sync not acked");
+	tunnel_setup(P2SGW_SUITE_AES256GCM16, false, false);
+	CHECK(fx_tunnel_del(0) == 0, "delete");
+	m = inner_frame(100, NULL, false);
+	dp_rx_vnet(fx_worker(), &m, 1);
+	CHECK(fx_take(DP_PORT_UPLINK, out, DP_TXQ_MAX) == 0,
+	      "sent through a deleted tunnel");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -262,6 +308,8 @@ main(int argc, char **argv)
 	test_round_trips();
 	test_drops();
 	test_esn_wrap();
+	test_lifetimes();
+	test_messages();
 	printf("%s: %d failure(s)\n", argv[0], failures);
 	return failures ? 1 : 0;
 }

@@ -10,14 +10,12 @@
 
 #include "fixture.h"
 
-static struct p2sgw_tunnel tuns[P2SGW_SUITE_COUNT];
-
 static void
 add_tunnel(unsigned s)
 {
 	static const uint8_t key[36] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 	static const uint8_t akey[32] = { 9, 8, 7, 6, 5, 4, 3, 2, 1 };
-	struct sa_params p = {
+	struct p2sgw_sa_params p = {
 		.suite = s, .key = key, .auth_key = akey,
 		.key_len = s == P2SGW_SUITE_AES256GCM16 ? 36 : 32,
 		.auth_key_len = s == P2SGW_SUITE_AES256GCM16 ? 0 :
@@ -25,18 +23,14 @@ add_tunnel(unsigned s)
 		.esn = s == 1, .encap = s == 2, .peer = FX_UPLINK + 1,
 		.local = FX_UPLINK, .encap_peer_port = 4500,
 		.encap_local_port = 4500, .replay_window = 64,
-		.vip = 0x0ac80002u + s, .tunnel_id = s + 1, .spi = 0x100 + s,
+		.vip = 0x0ac80002u + s, .nexthop = FX_UPLINK + 1,
+		.spi = 0x100 + s,
 	};
-	const char *why;
+	struct p2sgw_sa_params out = p;
 
-	p.dir = SA_DIR_IN;
-	tuns[s].sa_in = sa_create(fx_worker()->mb, &p, &why);
-	p.dir = SA_DIR_OUT;
-	tuns[s].sa_out = sa_create(fx_worker()->mb, &p, &why);
-	tuns[s].sa_out->nexthop = FX_UPLINK + 1;
-	tuns[s].vip = p.vip;
-	tuns[s].id = s + 1;
-	sa_tables_add_tunnel(&fx_worker()->tab, &tuns[s]);
+	out.dir = 1;
+	if (fx_tunnel_add(s, &p, &out, p.vip) != 0)
+		abort();
 }
 
 int

@@ -15,18 +15,23 @@
 #      packet twice -> drops.esp_replay +1 (and exactly one echo reply)
 #   6. SIGTERM (SIGINT with --encap): exit status 0, final stats file
 #
-# usage: esp_tunnel.sh --dataplane BIN --suite SUITE [--encap]
-#                      [--mb-up N] [--mb-down N] [--tools DIR]
+# The tunnel is a static one from the config, installed by p2sgw-control
+# through the channel.
+#
+# usage: esp_tunnel.sh --dataplane BIN --control BIN --ctl BIN --suite SUITE
+#                      [--encap] [--mb-up N] [--mb-down N] [--tools DIR]
 # Needs root (exit 77 otherwise). Leaves nothing behind.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-DP_BIN="" SUITE="" ENCAP=0 MB_UP=10 MB_DOWN=10
+DP_BIN="" CP_BIN="" CTL_BIN="" SUITE="" ENCAP=0 MB_UP=10 MB_DOWN=10
 TOOLS="$HERE/../../tools"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--dataplane) DP_BIN=$2; shift 2 ;;
+	--control) CP_BIN=$2; shift 2 ;;
+	--ctl) CTL_BIN=$2; shift 2 ;;
 	--suite) SUITE=$2; shift 2 ;;
 	--encap) ENCAP=1; shift ;;
 	--mb-up) MB_UP=$2; shift 2 ;;
@@ -45,8 +50,10 @@ esac
 
 it_require_root
 it_require_tools socat ip taskset ping ss sha256sum
-[ -x "$DP_BIN" ] || it_fail "dataplane binary '$DP_BIN' not found (build first)"
-DP_BIN=$(realpath "$DP_BIN")
+for b in "$DP_BIN" "$CP_BIN" "$CTL_BIN"; do
+	[ -x "$b" ] || it_fail "binary '$b' not found (build first)"
+done
+DP_BIN=$(realpath "$DP_BIN") CP_BIN=$(realpath "$CP_BIN") CTL_BIN=$(realpath "$CTL_BIN")
 it_traps
 
 TAG=$SHORT-$([ "$ENCAP" = 1 ] && echo udp || echo esp)
@@ -86,26 +93,12 @@ sed -e "s|@FILE_PREFIX@|p2it-$TAG|" -e "s|@STATS_FILE@|$STATS|" \
 
 echo "esp_tunnel: suite=$SUITE encap=$ENCAP up=${MB_UP}MB down=${MB_DOWN}MB"
 
-# step NAME CMD...: run one check, print ok/FAIL with its time.
-step() {
-	local name=$1 t0 out rc
-	shift
-	t0=$(it_now)
-	"$@" >"$WORK/step.out" 2>&1; rc=$?
-	out=$(awk 'NR > 1 { printf "; " } { printf "%s", $0 }' "$WORK/step.out")
-	if [ $rc -eq 0 ]; then
-		echo "ok   $name (${out:+$out, }$(it_elapsed "$t0")s)"
-	else
-		echo "FAIL $name (${out:-rc=$rc})"
-		FAILED+=("$name")
-	fi
-	return $rc
-}
+step() { it_step "$@"; }
 
 # abort MSG: a precondition failed; show the logs and stop.
 abort() {
 	echo "FAIL $1"
-	for f in "$WORK"/dp.log "$WORK"/client.log; do
+	for f in "$WORK"/dp.log "$WORK"/cp.log "$WORK"/client.log; do
 		[ -f "$f" ] && { echo "--- $(basename "$f")"; tail -n 20 "$f"; }
 	done
 	exit 1
@@ -118,6 +111,9 @@ start_gateway() {
 	it_bg DP "$NS_GW" 1 "$WORK/dp.log" "$DP_BIN" -c "$CFG"
 	it_wait_line "$WORK/dp.log" '^p2sgw-dataplane: ready' 60 "$DP" || \
 		abort "dataplane did not print 'p2sgw-dataplane: ready' within 60 s"
+	it_bg CP "$NS_GW" 0 "$WORK/cp.log" "$CP_BIN" -c "$CFG"
+	it_wait_tunnel "$NS_GW" "$CTL_BIN" "$CFG" it-client 20 "$CP" || \
+		abort "p2sgw-control did not install the static tunnel within 20 s"
 }
 
 start_client() {
@@ -201,9 +197,18 @@ duplicate() {
 	[ $rc -eq 0 ] && grep -q '1 valid reply$' "$WORK/dup.out"
 }
 
-# stop_gateway SIGNAL: it must exit 0 within 10 s, leaving a stats file.
+# stop_gateway SIGNAL: both processes exit 0 within 10 s; the dataplane
+# leaves a stats file.
 stop_gateway() {
 	local rc before i
+	kill -"$1" "$CP" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$CP" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$CP" 2>/dev/null && { echo "p2sgw-control still running 10 s after SIG$1"; return 1; }
+	wait "$CP"; rc=$?
+	[ $rc -eq 0 ] || { echo "p2sgw-control exit status $rc"; return 1; }
 	before=$(stat -c %i.%Y "$STATS" 2>/dev/null)
 	kill -"$1" "$DP" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do

@@ -120,6 +120,40 @@ it_wait_line() {
 	return 1
 }
 
+# it_step NAME CMD...: run one check, print "ok NAME (output, time)" or
+# "FAIL NAME (output)", and append NAME to the FAILED array on failure.
+it_step() {
+	local name=$1 t0 out rc
+	shift
+	t0=$(it_now)
+	"$@" >"$IT_WORK/step.out" 2>&1; rc=$?
+	out=$(awk 'NR > 1 { printf "; " } { printf "%s", $0 }' "$IT_WORK/step.out")
+	if [ $rc -eq 0 ]; then
+		echo "ok   $name (${out:+$out, }$(it_elapsed "$t0")s)"
+	else
+		echo "FAIL $name (${out:-rc=$rc})"
+		FAILED+=("$name")
+	fi
+	return $rc
+}
+
+# it_wait_tunnel NS CTL CFG NAME TIMEOUT PID: wait until p2sgwctl lists
+# tunnel NAME as live (installed in every worker) while PID lives.
+it_wait_tunnel() {
+	local ns=$1 ctl=$2 cfg=$3 name=$4 tmo=$5 pid=$6 i
+	for ((i = 0; i < tmo * 10; i++)); do
+		ip netns exec "$ns" "$ctl" -c "$cfg" --json tunnels 2>/dev/null | \
+			"$PY" -c 'import json, sys
+t = json.load(sys.stdin)
+t = t.get("tunnels", t) if isinstance(t, dict) else t
+sys.exit(0 if any(x.get("name") == sys.argv[1] and
+    str(x.get("state", "")).lower() == "live" for x in t) else 1)' "$name" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # it_ping NS DST COUNT: ping with a bounded deadline; success if any reply.
 it_ping() {
 	ip netns exec "$1" ping -n -q -c "$3" -i 0.2 -W 1 -w $(($3 + 5)) "$2" >/dev/null 2>&1

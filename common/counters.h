@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include <rte_common.h>
+
 
 #define P2SGW_FOREACH_COUNTER(_)					\
 	_(rx_packets, "packets received on all ports")			\
@@ -53,7 +53,8 @@
 	_(no_mbuf, "packet buffer pool exhausted")			\
 	_(too_big, "DF packet over the tunnel MTU (ICMP sent back)")	\
 	_(esp_dummy, "ESP dummy packet (next header 59) discarded")	\
-	_(crypto_failed, "crypto engine reported an error")
+	_(crypto_failed, "crypto engine reported an error")		\
+	_(sa_expired, "SA past its hard lifetime (awaiting rekey/delete)")
 
 enum p2sgw_counter {
 #define P2SGW_C_ENUM(n, d) P2SGW_C_##n,
@@ -72,15 +73,16 @@ enum p2sgw_drop {
 struct p2sgw_counters {
 	uint64_t c[P2SGW_C_COUNT];
 	uint64_t d[P2SGW_D_COUNT];
-} __rte_cache_aligned;
+} __attribute__((aligned(64)));
 
 extern const char *const p2sgw_counter_names[P2SGW_C_COUNT];
 extern const char *const p2sgw_counter_descs[P2SGW_C_COUNT];
 extern const char *const p2sgw_drop_names[P2SGW_D_COUNT];
 extern const char *const p2sgw_drop_descs[P2SGW_D_COUNT];
 
-#define CNT_INC(w, name) ((w)->cnt.c[P2SGW_C_##name]++)
-#define CNT_ADD(w, name, v) ((w)->cnt.c[P2SGW_C_##name] += (v))
-#define DROP_INC(w, name) ((w)->cnt.d[P2SGW_D_##name]++)
+/* W has a `cnt` pointer to its own struct p2sgw_counters. */
+#define CNT_INC(w, name) ((w)->cnt->c[P2SGW_C_##name]++)
+#define CNT_ADD(w, name, v) ((w)->cnt->c[P2SGW_C_##name] += (v))
+#define DROP_INC(w, name) ((w)->cnt->d[P2SGW_D_##name]++)
 
 #endif /* P2SGW_DP_COUNTERS_H */
