@@ -147,7 +147,8 @@ it_wait_tunnel() {
 t = json.load(sys.stdin)
 t = t.get("tunnels", t) if isinstance(t, dict) else t
 sys.exit(0 if any(x.get("name") == sys.argv[1] and
-    str(x.get("state", "")).lower() == "live" for x in t) else 1)' "$name" && return 0
+    str(x.get("state", "")).lower() == "live" for x in t) else 1)' "$name" \
+			2>/dev/null && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1
 	done
