@@ -73,11 +73,19 @@ int
 p2sgw_crypto_memneq(const void *a, const void *b, size_t n)
 {
 	const uint8_t *x = a, *y = b;
-	uint8_t d = 0;
+	uint64_t d = 0, u, v;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		d |= x[i] ^ y[i];
+	/* eight bytes at a time: ICVs are 12 or 16 bytes, compared per packet */
+	for (; i + sizeof(u) <= n; i += sizeof(u)) {
+		memcpy(&u, x + i, sizeof(u));
+		memcpy(&v, y + i, sizeof(v));
+		d |= u ^ v;
 		/* keep the compiler from ending the loop early on d != 0 */
+		__asm__ volatile("" : "+r"(d));
+	}
+	for (; i < n; i++) {
+		d |= (uint64_t)(x[i] ^ y[i]);
 		__asm__ volatile("" : "+r"(d));
 	}
 	return d != 0;
