@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Configuration loader: reads the file once, pre-scans it, parses it with
  * libconfig and loads each section (gateway and esp here; dataplane,
- * ports, p2s and tunnels in their own files). The first failed check
+ * ports, p2s, auth, ike, tunnels and control in their own files). The first failed check
  * writes the one error line and stops; the single exit of
  * p2sgw_config_load() then wipes every copy of the file text (keys are in
  * it) and leaves the caller's struct zeroed.
@@ -16,7 +16,8 @@
 #include "config_priv.h"
 
 static const char *const root_keys[] = {
-	"gateway", "dataplane", "p2s", "esp", "tunnels", "control", NULL
+	"gateway", "dataplane", "p2s", "esp", "auth", "ike", "tunnels",
+	"control", NULL
 };
 
 static int
@@ -94,6 +95,8 @@ load_root(struct cfg_ctx *x, const config_setting_t *root)
 	    cfg_load_dataplane(x, root) < 0 ||
 	    cfg_load_esp(x, root) < 0 ||
 	    cfg_load_p2s(x, root) < 0 ||
+	    cfg_load_auth(x, root) < 0 ||
+	    cfg_load_ike(x, root) < 0 ||
 	    cfg_load_tunnels(x, root) < 0 ||
 	    cfg_load_control(x, root) < 0)
 		return -1;
@@ -170,6 +173,11 @@ p2sgw_config_free(struct p2sgw_config *cfg)
 		explicit_bzero(cfg->tunnels,
 			       cfg->n_tunnels * sizeof(cfg->tunnels[0]));
 		free(cfg->tunnels);
+	}
+	if (cfg->auth.revoked != NULL) {
+		explicit_bzero(cfg->auth.revoked,
+			       cfg->auth.n_revoked * sizeof(cfg->auth.revoked[0]));
+		free(cfg->auth.revoked);
 	}
 	/* Leaves a zeroed struct: freeing it again is harmless. */
 	explicit_bzero(cfg, sizeof(*cfg));

@@ -27,6 +27,10 @@ enum {
 	P2SGW_CFG_DEVICE_LEN = 256,
 	P2SGW_CFG_IFNAME_LEN = 16,	/* IFNAMSIZ */
 	P2SGW_CFG_ERR_LEN = 512,
+	P2SGW_CFG_MAX_ROOT_CAS = 20,
+	P2SGW_CFG_MAX_REVOKED = 1024,
+	P2SGW_CFG_MAX_IKE_PROPOSALS = 8,
+	P2SGW_CFG_ID_LEN = 256,
 };
 
 enum p2sgw_port_role {
@@ -74,6 +78,24 @@ struct p2sgw_tunnel_cfg {
 	bool esn;
 	uint32_t replay_window;
 	int line;
+};
+
+/* One IKE SA proposal: IANA transform IDs; GROUPS has bit (1u << group)
+ * for each allowed DH group (2, 14, 19, 20, 24 all fit in 32 bits). */
+struct p2sgw_ike_proposal_cfg {
+	uint16_t encr;			/* 12 AES-CBC, 20 AES-GCM-16 (256-bit keys) */
+	uint16_t integ;			/* 0 (GCM), 12 SHA2-256-128, 13 SHA2-384-192, 2 SHA1-96 */
+	uint16_t prf;			/* 5 HMAC-SHA256, 6 HMAC-SHA384 */
+	uint32_t groups;
+	int line;			/* 0 for the built-in defaults */
+};
+
+/* One CHILD SA (ESP) proposal: the dataplane suite, and the PFS groups
+ * allowed in CREATE_CHILD_SA (bit 0 set: "no PFS" allowed). */
+struct p2sgw_esp_proposal_cfg {
+	enum p2sgw_suite suite;
+	uint32_t groups;
+	int line;			/* 0 for the built-in defaults */
 };
 
 struct p2sgw_config {
@@ -131,6 +153,34 @@ struct p2sgw_config {
 		bool syslog;			/* else stderr */
 	} control;
 
+	/* Paths are stored resolved: a relative one in the file is relative
+	 * to the directory of the configuration file. The loader checks only
+	 * that the files can be read; the control plane parses them. */
+	struct {
+		char root_ca[P2SGW_CFG_MAX_ROOT_CAS][PATH_MAX]; /* PEM files */
+		unsigned n_root_ca;
+		uint8_t (*revoked)[20];	/* SHA-1 thumbprints (malloc'd) */
+		unsigned n_revoked;
+		char certificate[PATH_MAX];	/* gateway cert (+chain), PEM; "" none */
+		char private_key[PATH_MAX];
+		char identity[P2SGW_CFG_ID_LEN]; /* IDr override; "" = from cert */
+		int line;			/* of the section, 0 when absent */
+	} auth;
+
+	struct {
+		struct p2sgw_ike_proposal_cfg ike[P2SGW_CFG_MAX_IKE_PROPOSALS];
+		unsigned n_ike;
+		struct p2sgw_esp_proposal_cfg esp[P2SGW_CFG_MAX_IKE_PROPOSALS];
+		unsigned n_esp;
+		unsigned ike_lifetime;		/* s, default 28800 */
+		unsigned child_lifetime;	/* s, default 27000 */
+		unsigned half_open_timeout;	/* s, default 30: IKE_SA_INIT without IKE_AUTH */
+		/* The effective cap: a 0 in the file (the default) is
+		 * replaced by p2sgw_sku_ike_cap() of the gateway. */
+		unsigned max_connections;
+		bool enabled;			/* p2s.tunnel_types has ikev2 and auth.certificate is set */
+	} ike;
+
 	struct p2sgw_tunnel_cfg *tunnels;	/* static (manually keyed) tunnels */
 	unsigned n_tunnels;
 
@@ -156,5 +206,9 @@ int p2sgw_parse_lcores(const char *s, uint16_t *lcores, unsigned max,
 		       unsigned *n);
 int p2sgw_parse_suite(const char *s, enum p2sgw_suite *suite);
 const char *p2sgw_sku_name(enum p2sgw_sku sku);
+
+/* The most IKEv2 and OpenVPN connections a SKU of GENERATION (1 or 2)
+ * takes; 0 for a SKU the generation does not offer. */
+unsigned p2sgw_sku_ike_cap(enum p2sgw_sku sku, int generation);
 
 #endif /* P2SGW_CONFIG_H */

@@ -87,8 +87,8 @@ p2sgw_parse_prefix4(const char *s, struct p2sgw_prefix4 *p)
 	return 0;
 }
 
-static int
-hex_value(char c)
+int
+cfg_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -113,7 +113,7 @@ p2sgw_parse_hex(const char *s, uint8_t *out, size_t out_len)
 	if (strnlen(s, 2 * out_len + 1) != 2 * out_len)
 		return -1;
 	for (i = 0; i < out_len; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+		int hi = cfg_hex_value(s[2 * i]), lo = cfg_hex_value(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			explicit_bzero(out, out_len);

@@ -128,7 +128,12 @@ int cfg_load_ports(struct cfg_ctx *x, const config_setting_t *dp);
 int cfg_load_exception(struct cfg_ctx *x, const config_setting_t *dp);
 int cfg_load_esp(struct cfg_ctx *x, const config_setting_t *root);
 int cfg_load_p2s(struct cfg_ctx *x, const config_setting_t *root);
+int cfg_load_auth(struct cfg_ctx *x, const config_setting_t *root);
+int cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root);
 int cfg_load_tunnels(struct cfg_ctx *x, const config_setting_t *root);
 int cfg_load_control(struct cfg_ctx *x, const config_setting_t *root);
+
+/* 0..15 for a hex digit of either case, else -1 (config_parse.c). */
+int cfg_hex_value(char c);
 
 #endif /* P2SGW_CONFIG_PRIV_H */

@@ -6,8 +6,11 @@
  * Malformed configurations are made from one valid base file (base[]
  * below, lines numbered in the comments) by replacing one line, so every
  * expected message can name its line. They are written to a temporary
- * directory and removed afterwards.
+ * directory and removed afterwards, with the small files the auth section
+ * names (ca.pem, ca2.pem, gw.pem, gw.key), which the configurations refer
+ * to by paths relative to that directory.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,9 +93,89 @@ routes_line(unsigned n)
 	return s;
 }
 
-/* Write base[] with line LINE (1-based; 0 = none) replaced by TEXT. */
+/* The auth and ike sections, added after the tunnels (line 20 becomes
+ * ");" and the section starts on line 21). */
+#define AUTH(x) ");\nauth = { " x " };"
+#define IKE(x) ");\nike = { " x " };"
+#define AUTH_OK "root_cas = [ \"ca.pem\" ]; certificate = \"gw.pem\"; " \
+	"private_key = \"gw.key\";"
+#define TP1 "3a7bd3e2360a3d29eea436fcfb7e44c735d117c4"
+#define TP1_COLONS "3A:7B:D3:E2:36:0A:3D:29:EE:A4:36:FC:FB:7E:44:C7:35:D1:17:C4"
+#define TP2_SPACES "01 23 45 67 89 ab cd ef 01 23 45 67 89 AB CD EF fe dc ba 98"
+#define P8 "\"aes256gcm16-prfsha384-ecp256\", \"aes256gcm16-prfsha384-ecp384\", " \
+	"\"aes256gcm16-prfsha256-ecp256\", \"aes256gcm16-prfsha256-ecp384\", " \
+	"\"aes256-sha256-ecp256\", \"aes256-sha256-ecp384\", " \
+	"\"aes256-sha384-ecp256\", \"aes256-sha384-ecp384\""
+#define E8 "\"aes256gcm16\", \"aes256gcm16-ecp256\", \"aes256gcm16-ecp384\", " \
+	"\"aes256gcm16-none-ecp256\", \"aes256-sha256\", " \
+	"\"aes256-sha256-ecp256\", \"aes256-sha256-none-ecp256\", \"aes256-sha1\""
+#define CA5 "\"ca.pem\", \"ca.pem\", \"ca.pem\", \"ca.pem\", \"ca.pem\""
+
+static const char *const auth_files[] = { "ca.pem", "ca2.pem", "gw.pem",
+					  "gw.key" };
+
+enum { N_AUTH_FILES = sizeof(auth_files) / sizeof(auth_files[0]) };
+
+static void
+auth_files_make(void)
+{
+	char path[128];
+	FILE *f;
+	unsigned i;
+
+	for (i = 0; i < N_AUTH_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, auth_files[i]);
+		f = fopen(path, "w");
+		if (f == NULL) {
+			perror(path);
+			exit(2);
+		}
+		fprintf(f, "-----BEGIN %s-----\n-----END %s-----\n",
+			i == 3 ? "PRIVATE KEY" : "CERTIFICATE",
+			i == 3 ? "PRIVATE KEY" : "CERTIFICATE");
+		fclose(f);
+	}
+}
+
+static void
+auth_files_remove(void)
+{
+	char path[128];
+	unsigned i;
+
+	for (i = 0; i < N_AUTH_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, auth_files[i]);
+		unlink(path);
+	}
+}
+
+/* Line 20 with an auth section revoking N distinct thumbprints. */
+static char *
+revoked_line(unsigned n)
+{
+	size_t len = 64 + n * 44, used;
+	char *s = malloc(len);
+	unsigned i;
+
+	used = (size_t)snprintf(s, len, ");\nauth = { revoked = [");
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(s + used, len - used, "%s\"%040x\"",
+					 i ? ", " : " ", i + 1);
+	snprintf(s + used, len - used, " ]; };");
+	return s;
+}
+
+static char *
+revoked_1025(void)
+{
+	return revoked_line(1025);
+}
+
+/* Write base[] with line LINE1 (1-based; 0 = none) replaced by TEXT1 and
+ * line LINE2 by TEXT2. */
 static const char *
-write_cfg(const char *name, unsigned line, const char *text)
+write_cfg2(const char *name, unsigned line1, const char *text1,
+	   unsigned line2, const char *text2)
 {
 	static char path[128];
 	FILE *f;
@@ -105,10 +188,23 @@ write_cfg(const char *name, unsigned line, const char *text)
 		exit(2);
 	}
 	for (i = 0; i < N_BASE; i++)
-		fprintf(f, "%s\n", i + 1 == line ? text : base[i]);
+		fprintf(f, "%s\n", i + 1 == line1 ? text1 :
+			i + 1 == line2 ? text2 : base[i]);
 	fclose(f);
 	return path;
 }
+
+/* Write base[] with line LINE (1-based; 0 = none) replaced by TEXT. */
+static const char *
+write_cfg(const char *name, unsigned line, const char *text)
+{
+	return write_cfg2(name, line, text, 0, NULL);
+}
+
+/* The warning of a configuration with ikev2 and no certificate. */
+#define IKEV2_OFF(line) ":" #line ": p2s.tunnel_types has ikev2 but " \
+	"auth.certificate is not set: the IKEv2 responder stays off (static " \
+	"tunnels only)\n"
 
 static bool
 all_zero(const void *p, size_t n)
@@ -126,9 +222,10 @@ all_zero(const void *p, size_t n)
 struct bad_case {
 	const char *name;
 	unsigned line;		/* line of base[] replaced */
-	const char *text;	/* NULL: 256 generated routes */
+	const char *text;	/* NULL: made by gen */
 	const char *want;	/* expected in the message, with ":LINE: " */
 	const char *want2;	/* and this too, if set */
+	char *(*gen)(void);	/* NULL: 256 generated routes */
 };
 
 static const struct bad_case bad_cases[] = {
@@ -330,6 +427,257 @@ static const struct bad_case bad_cases[] = {
 	  "; auth_key_in = " K20 "; auth_key_out = " K32 "; }",
 	  ":19: tunnels[1].auth_key_in: suite aes256-sha256 needs 32 bytes (64 "
 	  "hex digits), got 20 bytes (40 hex digits)", NULL },
+	/* auth */
+	{ "auth_unknown", 20, AUTH("roots = [ \"ca.pem\" ];"),
+	  ":21: unknown setting 'roots' in 'auth' (allowed: root_cas, revoked, "
+	  "certificate, private_key, identity)", NULL },
+	{ "auth_wrong_type", 20, AUTH("certificate = 5;"),
+	  ":21: auth.certificate must be a string, not an integer", NULL },
+	{ "auth_ca_unreadable", 20,
+	  AUTH("root_cas = [ \"ca.pem\", \"absent.pem\" ];"),
+	  ":21: auth.root_cas[1] 'absent.pem' (/",
+	  "/absent.pem) cannot be read: No such file or directory" },
+	{ "auth_cert_unreadable", 20, AUTH("root_cas = [ \"ca.pem\" ]; "
+	  "certificate = \"/nonexistent/p2sgw/gw.pem\"; "
+	  "private_key = \"gw.key\";"),
+	  ":21: auth.certificate '/nonexistent/p2sgw/gw.pem' cannot be read: "
+	  "No such file or directory", NULL },
+	{ "auth_key_unreadable", 20, AUTH("root_cas = [ \"ca.pem\" ]; "
+	  "certificate = \"gw.pem\"; private_key = \"gw.pem.key\";"),
+	  ":21: auth.private_key 'gw.pem.key' (/",
+	  "/gw.pem.key) cannot be read: No such file or directory" },
+	{ "auth_ca_directory", 20, AUTH("root_cas = [ \".\" ];"),
+	  ":21: auth.root_cas[0] '.' (/", ") is a directory, not a PEM file" },
+	{ "auth_ca_empty_path", 20, AUTH("root_cas = [ \"\" ];"),
+	  ":21: auth.root_cas[0] is empty: give the path of a PEM file", NULL },
+	{ "auth_too_many_cas", 20, AUTH("root_cas = [ " CA5 ", " CA5 ", " CA5
+	  ", " CA5 ", \"ca.pem\" ];"),
+	  ":21: auth.root_cas has 21 entries, at most 20 are allowed", NULL },
+	{ "auth_no_cas", 20, AUTH("root_cas = [ ];"),
+	  ":21: auth.root_cas is empty: give 1..20 PEM files", NULL },
+	{ "auth_ca_twice", 20, AUTH("root_cas = [ \"ca.pem\", \"./ca.pem\" ];"),
+	  ":21: auth.root_cas[1] '/", "/ca.pem' is listed twice" },
+	{ "auth_thumbprint_short", 20,
+	  AUTH("revoked = [ \"3a7bd3e2360a3d29eea436fcfb7e44c735d117c\" ];"),
+	  ":21: auth.revoked[0] '3a7bd3e2360a3d29eea436fcfb7e44c735d117c' is "
+	  "not a SHA-1 thumbprint: give 40 hex digits, optionally with ':' or "
+	  "' ' between the bytes", NULL },
+	{ "auth_thumbprint_long", 20, AUTH("revoked = [ \"" TP1 "00\" ];"),
+	  ":21: auth.revoked[0] '" TP1 "00' is not a SHA-1 thumbprint", NULL },
+	{ "auth_thumbprint_not_hex", 20,
+	  AUTH("revoked = [ \"3a7bd3e2360a3d29eea436fcfb7e44c735d117cg\" ];"),
+	  ":21: auth.revoked[0] '3a7bd3e2360a3d29eea436fcfb7e44c735d117cg' is "
+	  "not a SHA-1 thumbprint", NULL },
+	{ "auth_thumbprint_split_byte", 20,
+	  AUTH("revoked = [ \"3:a7bd3e2360a3d29eea436fcfb7e44c735d117c4\" ];"),
+	  ":21: auth.revoked[0] '3:a7bd3e2360a3d29eea436fcfb7e44c735d117c4' is "
+	  "not a SHA-1 thumbprint", NULL },
+	{ "auth_thumbprint_double_colon", 20,
+	  AUTH("revoked = [ \"3a::7bd3e2360a3d29eea436fcfb7e44c735d117c4\" ];"),
+	  ":21: auth.revoked[0] '3a::7b", "is not a SHA-1 thumbprint" },
+	{ "auth_thumbprint_trailing_colon", 20,
+	  AUTH("revoked = [ \"" TP1_COLONS ":\" ];"),
+	  ":21: auth.revoked[0] '" TP1_COLONS ":' is not a SHA-1 thumbprint",
+	  NULL },
+	{ "auth_thumbprint_leading_space", 20,
+	  AUTH("revoked = [ \" " TP1 "\" ];"),
+	  ":21: auth.revoked[0] ' " TP1 "' is not a SHA-1 thumbprint", NULL },
+	{ "auth_duplicate_thumbprint", 20,
+	  AUTH("revoked = [ \"" TP1 "\", \"" TP2_SPACES "\", \"" TP1_COLONS
+	       "\" ];"),
+	  ":21: auth.revoked[2] '" TP1_COLONS "' is listed twice (as "
+	  "auth.revoked[0])", NULL },
+	{ "auth_too_many_revoked", 20, NULL,
+	  ":21: auth.revoked has 1025 entries, at most 1024 are allowed", NULL,
+	  revoked_1025 },
+	{ "auth_cert_without_key", 20,
+	  AUTH("root_cas = [ \"ca.pem\" ]; certificate = \"gw.pem\";"),
+	  ":21: auth.certificate is set but auth.private_key is not: give both",
+	  NULL },
+	{ "auth_key_without_cert", 20,
+	  AUTH("root_cas = [ \"ca.pem\" ]; private_key = \"gw.key\";"),
+	  ":21: auth.private_key is set but auth.certificate is not: give both",
+	  NULL },
+	{ "auth_cert_without_cas", 20,
+	  AUTH("certificate = \"gw.pem\"; private_key = \"gw.key\";"),
+	  ":21: auth.certificate is set but auth.root_cas is not: give the CAs "
+	  "that issue client certificates", NULL },
+	{ "auth_identity_empty", 20, AUTH(AUTH_OK " identity = \"\";"),
+	  ":21: auth.identity must have 1..255 characters, not 0", NULL },
+	{ "auth_identity_control", 20, AUTH(AUTH_OK " identity = \"vpn\\t1\";"),
+	  ":21: auth.identity has a character that is not printable ASCII at "
+	  "position 4", NULL },
+	{ "auth_identity_utf8", 20, AUTH(AUTH_OK " identity = \"vpn\xc3\xa9\";"),
+	  ":21: auth.identity has a character that is not printable ASCII at "
+	  "position 4", NULL },
+	/* ike */
+	{ "ike_unknown", 20, IKE("lifetime = 3600;"),
+	  ":21: unknown setting 'lifetime' in 'ike' (allowed: proposals, "
+	  "esp_proposals, ike_lifetime, child_lifetime, half_open_timeout, "
+	  "max_connections)", NULL },
+	{ "ike_proposals_wrong_type", 20,
+	  IKE("proposals = \"aes256gcm16-prfsha384-ecp256\";"),
+	  ":21: ike.proposals must be an array [ \"...\", ... ] of strings, not "
+	  "a string", NULL },
+	{ "ike_proposals_empty", 20, IKE("proposals = [ ];"),
+	  ":21: ike.proposals is empty: give 1..8 proposals or leave the "
+	  "setting out for the defaults", NULL },
+	{ "ike_empty_proposal", 20, IKE("proposals = [ \"\" ];"),
+	  ":21: ike.proposals[0] is empty: give a proposal such as "
+	  "\"aes256gcm16-prfsha384-ecp384\"", NULL },
+	{ "ike_unknown_token", 20,
+	  IKE("proposals = [ \"aes256-sha512-modp2048\" ];"),
+	  ":21: ike.proposals[0] 'aes256-sha512-modp2048': unknown token "
+	  "'sha512' (allowed: aes256gcm16, aes256, sha384, sha256, prfsha384, "
+	  "prfsha256, modp2048s256, modp2048, ecp384, ecp256, modp1024)", NULL },
+	{ "ike_empty_token", 20,
+	  IKE("proposals = [ \"aes256gcm16--prfsha384-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16--prfsha384-ecp256': empty token: "
+	  "tokens are joined by a single '-'", NULL },
+	{ "ike_trailing_dash", 20,
+	  IKE("proposals = [ \"aes256gcm16-prfsha384-ecp256-\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-prfsha384-ecp256-': empty token",
+	  NULL },
+	{ "ike_no_encryption", 20, IKE("proposals = [ \"sha256-modp2048\" ];"),
+	  ":21: ike.proposals[0] 'sha256-modp2048': no encryption algorithm: "
+	  "give aes256gcm16 or aes256", NULL },
+	{ "ike_two_encryptions", 20,
+	  IKE("proposals = [ \"aes256gcm16-aes256-prfsha384-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-aes256-prfsha384-ecp256': more "
+	  "than one encryption algorithm ('aes256gcm16' and 'aes256'): write "
+	  "one proposal for each", NULL },
+	{ "ike_two_integrities", 20,
+	  IKE("proposals = [ \"aes256-sha256-sha384-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256-sha256-sha384-ecp256': more than one "
+	  "integrity algorithm ('sha256' and 'sha384')", NULL },
+	{ "ike_two_prfs", 20,
+	  IKE("proposals = [ \"aes256gcm16-prfsha256-prfsha384-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-prfsha256-prfsha384-ecp256': more "
+	  "than one PRF ('prfsha256' and 'prfsha384')", NULL },
+	{ "ike_group_twice", 20,
+	  IKE("proposals = [ \"aes256gcm16-prfsha384-ecp256-ECP256\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-prfsha384-ecp256-ECP256': "
+	  "'ecp256' is listed twice", NULL },
+	{ "ike_gcm_with_integrity", 20,
+	  IKE("proposals = [ \"aes256gcm16-sha256-prfsha256-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-sha256-prfsha256-ecp256': "
+	  "aes256gcm16 takes no integrity algorithm (AES-GCM authenticates "
+	  "itself): remove 'sha256'", NULL },
+	{ "ike_cbc_without_integrity", 20,
+	  IKE("proposals = [ \"aes256-prfsha256-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256-prfsha256-ecp256': aes256 needs an "
+	  "integrity algorithm: add sha384 or sha256", NULL },
+	{ "ike_gcm_without_prf", 20,
+	  IKE("proposals = [ \"aes256gcm128-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm128-ecp256': aes256gcm16 needs a "
+	  "PRF: add prfsha384 or prfsha256", NULL },
+	{ "ike_sha1", 20, IKE("proposals = [ \"aes256-sha1-modp2048\" ];"),
+	  ":21: ike.proposals[0] 'aes256-sha1-modp2048': aes256-sha1 is not an "
+	  "IKE SA policy: use aes256-sha384 or aes256-sha256", NULL },
+	{ "ike_prf_mismatch", 20,
+	  IKE("proposals = [ \"aes256-sha384-prfsha256-ecp384\" ];"),
+	  ":21: ike.proposals[0] 'aes256-sha384-prfsha256-ecp384': "
+	  "aes256-sha384 is only allowed with prfsha384", NULL },
+	{ "ike_prf_mismatch_sha256", 20,
+	  IKE("proposals = [ \"aes256-sha256-prfsha384-ecp384\" ];"),
+	  ":21: ike.proposals[0] 'aes256-sha256-prfsha384-ecp384': "
+	  "aes256-sha256 is only allowed with prfsha256", NULL },
+	{ "ike_no_group", 20, IKE("proposals = [ \"aes256gcm16-prfsha384\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-prfsha384': no DH group: add one "
+	  "or more of modp2048s256, modp2048, ecp384, ecp256", NULL },
+	{ "ike_none_group", 20,
+	  IKE("proposals = [ \"aes256gcm16-prfsha384-none-ecp256\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-prfsha384-none-ecp256': 'none' is "
+	  "for ESP proposals only (no PFS): an IKE SA always uses a DH group",
+	  NULL },
+	{ "ike_modp1024_with_gcm", 20,
+	  IKE("proposals = [ \"aes256gcm16-prfsha256-ecp256-modp1024\" ];"),
+	  ":21: ike.proposals[0] 'aes256gcm16-prfsha256-ecp256-modp1024': "
+	  "modp1024 is only allowed with aes256-sha256-prfsha256", NULL },
+	{ "ike_modp1024_with_sha384", 20,
+	  IKE("proposals = [ \"aes256-sha384-modp1024\" ];"),
+	  ":21: ike.proposals[0] 'aes256-sha384-modp1024': modp1024 is only "
+	  "allowed with aes256-sha256-prfsha256", NULL },
+	{ "ike_duplicate_proposal", 20,
+	  IKE("proposals = [ \"aes256gcm16-prfsha384-ecp384-ecp256\", "
+	      "\"aes256gcm128-PRFSHA384-ecp256-ecp384\" ];"),
+	  ":21: ike.proposals[1] 'aes256gcm128-PRFSHA384-ecp256-ecp384': listed "
+	  "twice (as ike.proposals[0])", NULL },
+	{ "ike_duplicate_default_prf", 20,
+	  IKE("proposals = [ \"aes256-sha256-modp2048\", "
+	      "\"aes256-sha256-prfsha256-modp2048\" ];"),
+	  ":21: ike.proposals[1] 'aes256-sha256-prfsha256-modp2048': listed "
+	  "twice (as ike.proposals[0])", NULL },
+	{ "ike_too_many_proposals", 20,
+	  IKE("proposals = [ " P8 ", \"aes256-sha256-modp2048\" ];"),
+	  ":21: ike.proposals has 9 entries, at most 8 are allowed", NULL },
+	{ "esp_unknown_token", 20,
+	  IKE("esp_proposals = [ \"aes256gcm16-noesn\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256gcm16-noesn': unknown token 'noesn' "
+	  "(allowed: aes256gcm16, aes256, sha256, sha1, none, modp2048s256, "
+	  "modp2048, ecp384, ecp256)", NULL },
+	{ "esp_gcm_with_integrity", 20,
+	  IKE("esp_proposals = [ \"aes256gcm16-sha256\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256gcm16-sha256': aes256gcm16 takes no "
+	  "integrity algorithm (AES-GCM authenticates itself): remove 'sha256'",
+	  NULL },
+	{ "esp_cbc_without_integrity", 20,
+	  IKE("esp_proposals = [ \"aes256-ecp256\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256-ecp256': aes256 needs an integrity "
+	  "algorithm: add sha256 or sha1", NULL },
+	{ "esp_sha384", 20, IKE("esp_proposals = [ \"aes256-sha384\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256-sha384': aes256-sha384 is not an "
+	  "ESP policy: use aes256gcm16, aes256-sha256 or aes256-sha1", NULL },
+	{ "esp_prf", 20, IKE("esp_proposals = [ \"aes256gcm16-prfsha256\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256gcm16-prfsha256': prfsha256 is not "
+	  "used in ESP proposals: remove it", NULL },
+	{ "esp_modp1024", 20,
+	  IKE("esp_proposals = [ \"aes256-sha256-none-modp1024\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256-sha256-none-modp1024': modp1024 is "
+	  "not allowed in ESP proposals: PFS groups are modp2048s256, "
+	  "modp2048, ecp384, ecp256", NULL },
+	{ "esp_sha1_with_group", 20,
+	  IKE("esp_proposals = [ \"aes256-sha1-none-modp2048\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256-sha1-none-modp2048': aes256-sha1 "
+	  "is only allowed without PFS: remove 'modp2048'", NULL },
+	{ "esp_none_twice", 20,
+	  IKE("esp_proposals = [ \"aes256gcm16-none-none\" ];"),
+	  ":21: ike.esp_proposals[0] 'aes256gcm16-none-none': 'none' is listed "
+	  "twice", NULL },
+	{ "esp_duplicate_proposal", 20,
+	  IKE("esp_proposals = [ \"aes256gcm16\", \"AES256GCM16-none\" ];"),
+	  ":21: ike.esp_proposals[1] 'AES256GCM16-none': listed twice (as "
+	  "ike.esp_proposals[0])", NULL },
+	{ "esp_too_many_proposals", 20,
+	  IKE("esp_proposals = [ " E8 ", \"aes256-sha256-ecp384\" ];"),
+	  ":21: ike.esp_proposals has 9 entries, at most 8 are allowed", NULL },
+	{ "ike_lifetime_low", 20, IKE("ike_lifetime = 299;"),
+	  ":21: ike.ike_lifetime = 299 is out of range 300..86400", NULL },
+	{ "ike_lifetime_high", 20, IKE("ike_lifetime = 86401;"),
+	  ":21: ike.ike_lifetime = 86401 is out of range 300..86400", NULL },
+	{ "child_lifetime_low", 20, IKE("child_lifetime = 60;"),
+	  ":21: ike.child_lifetime = 60 is out of range 300..86400", NULL },
+	{ "child_lifetime_high", 20, IKE("child_lifetime = 86401;"),
+	  ":21: ike.child_lifetime = 86401 is out of range 300..86400", NULL },
+	{ "half_open_low", 20, IKE("half_open_timeout = 4;"),
+	  ":21: ike.half_open_timeout = 4 is out of range 5..300", NULL },
+	{ "half_open_high", 20, IKE("half_open_timeout = 301;"),
+	  ":21: ike.half_open_timeout = 301 is out of range 5..300", NULL },
+	{ "lifetime_wrong_type", 20, IKE("ike_lifetime = \"8h\";"),
+	  ":21: ike.ike_lifetime must be an integer, not a string", NULL },
+	{ "max_connections_above_cap", 20, IKE("max_connections = 251;"),
+	  ":21: ike.max_connections = 251 is out of range 0..250: 250 is the "
+	  "IKEv2/OpenVPN connection cap of VpnGw1 (generation 1); 0 means the "
+	  "cap", NULL },
+	{ "max_connections_negative", 20, IKE("max_connections = -1;"),
+	  ":21: ike.max_connections = -1 is out of range 0..250", NULL },
+	/* a later section fails after auth.revoked was allocated */
+	{ "revoked_then_bad_ike", 20, ");\nauth = { revoked = [ \"" TP1
+	  "\" ]; };\nike = { ike_lifetime = 1; };",
+	  ":22: ike.ike_lifetime = 1 is out of range 300..86400", NULL },
+	{ "revoked_then_bad_control", 20, ");\nauth = { revoked = [ \"" TP1
+	  "\" ]; };\ncontrol = { max_tunnels = 1; };",
+	  ":22: control.max_tunnels = 1 is out of range 16..1000000", NULL },
 };
 
 static void
@@ -337,7 +685,8 @@ run_bad(const struct bad_case *c)
 {
 	static struct p2sgw_config cfg;
 	char err[P2SGW_CFG_ERR_LEN] = "";
-	char *gen = c->text == NULL ? routes_line(256) : NULL;
+	char *gen = c->text != NULL ? NULL : c->gen != NULL ? c->gen() :
+		routes_line(256);
 	const char *path = write_cfg(c->name, c->line, gen ? gen : c->text);
 	int rc;
 
@@ -369,17 +718,48 @@ test_bad(void)
 
 /* ---- configurations that load ---- */
 
+static bool
+ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), m = strlen(end);
+
+	return n >= m && strcmp(s + n - m, end) == 0;
+}
+
 static int
-load_variant(const char *name, unsigned line, const char *text,
-	     struct p2sgw_config *cfg)
+load_variant2(const char *name, unsigned line1, const char *text1,
+	      unsigned line2, const char *text2, struct p2sgw_config *cfg)
 {
 	char err[P2SGW_CFG_ERR_LEN] = "";
-	const char *path = write_cfg(name, line, text);
+	const char *path = write_cfg2(name, line1, text1, line2, text2);
 	int rc = p2sgw_config_load(path, cfg, err, sizeof(err));
 
 	CHECK(name, rc == 0, "refused: %s", err);
 	unlink(path);
 	return rc;
+}
+
+static int
+load_variant(const char *name, unsigned line, const char *text,
+	     struct p2sgw_config *cfg)
+{
+	return load_variant2(name, line, text, 0, NULL, cfg);
+}
+
+/* A variant that must be refused with WANT in the message. */
+static void
+refuse_variant2(const char *name, unsigned line1, const char *text1,
+		unsigned line2, const char *text2, const char *want)
+{
+	static struct p2sgw_config cfg;
+	char err[P2SGW_CFG_ERR_LEN] = "";
+	const char *path = write_cfg2(name, line1, text1, line2, text2);
+	int rc = p2sgw_config_load(path, &cfg, err, sizeof(err));
+
+	CHECK(name, rc == -1 && strstr(err, want) != NULL &&
+	      all_zero(&cfg, sizeof(cfg)), "message \"%s\", expected \"%s\"",
+	      err, want);
+	unlink(path);
 }
 
 static void
@@ -403,7 +783,9 @@ test_base(void)
 	CHECK("base", c.dataplane.ports[1].gateway == 0x0a0100fe &&
 	      !c.dataplane.ports[1].is_vdev && c.dataplane.ports[0].is_vdev &&
 	      c.dataplane.ports[1].line == 6, "ports");
-	CHECK("base", c.warnings[0] == '\0', "warnings: %s", c.warnings);
+	CHECK("base", strcmp(c.warnings + strlen(c.path), IKEV2_OFF(10)) == 0 &&
+	      strncmp(c.warnings, c.path, strlen(c.path)) == 0,
+	      "warnings: %s", c.warnings);
 	p2sgw_config_free(&c);
 	CHECK("base", all_zero(&c, sizeof(c)), "not zeroed by free");
 	p2sgw_config_free(&c);	/* again: harmless */
@@ -472,11 +854,284 @@ test_good_variants(void)
 	if (load_variant("26_routes", 12, routes, &c) == 0)
 		CHECK("26_routes", c.p2s.n_routes == 26 &&
 		      strstr(c.warnings, ":12: 26 routes: Windows before 10 "
-			     "2004 accepts at most 25 traffic selectors\n") &&
-		      strchr(c.warnings, '\n')[1] == '\0',
+			     "2004 accepts at most 25 traffic selectors\n") ==
+		      c.warnings + strlen(c.path) &&
+		      strstr(strchr(c.warnings, '\n') + 1, IKEV2_OFF(10)) &&
+		      strchr(strchr(c.warnings, '\n') + 1, '\n')[1] == '\0',
 		      "warnings: %s", c.warnings);
 	p2sgw_config_free(&c);
 	free(routes);
+}
+
+#define GROUPS_DEFAULT (1u << 24 | 1u << 14 | 1u << 20 | 1u << 19)
+
+static bool
+ike_is(const struct p2sgw_ike_proposal_cfg *p, unsigned encr, unsigned integ,
+       unsigned prf, uint32_t groups, int line)
+{
+	return p->encr == encr && p->integ == integ && p->prf == prf &&
+	       p->groups == groups && p->line == line;
+}
+
+static bool
+esp_is(const struct p2sgw_esp_proposal_cfg *p, enum p2sgw_suite suite,
+       uint32_t groups, int line)
+{
+	return p->suite == suite && p->groups == groups && p->line == line;
+}
+
+/* P is DIR/NAME. */
+static bool
+path_is(const char *p, const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(p, dir, n) == 0 && p[n] == '/' &&
+	       strcmp(p + n + 1, name) == 0;
+}
+
+static void
+test_auth_full(void)
+{
+	static struct p2sgw_config c;
+	static const uint8_t tp1[20] = {
+		0x3a, 0x7b, 0xd3, 0xe2, 0x36, 0x0a, 0x3d, 0x29, 0xee, 0xa4,
+		0x36, 0xfc, 0xfb, 0x7e, 0x44, 0xc7, 0x35, 0xd1, 0x17, 0xc4,
+	};
+	static const uint8_t tp2[20] = {
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23,
+		0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98,
+	};
+
+	if (load_variant("auth_ike_full", 20, ");\nauth = { "
+			 "root_cas = [ \"ca.pem\", \"./ca2.pem\" ]; "
+			 "revoked = [ \"" TP1 "\", \"" TP2_SPACES "\" ]; "
+			 "certificate = \"gw.pem\"; private_key = \"gw.key\"; "
+			 "identity = \"vpn.example.com\"; };\n"
+			 "ike = { proposals = [ "
+			 "\"aes256gcm16-prfsha384-ecp384-ecp256-modp2048\", "
+			 "\"aes256-sha256-modp2048-modp1024\", "
+			 "\"AES256-SHA384-ecp384\" ]; esp_proposals = [ "
+			 "\"aes256gcm16\", \"aes256gcm16-none-ecp256\", "
+			 "\"aes256-sha256-modp2048\", \"aes256-sha1-none\" ]; "
+			 "ike_lifetime = 3600; child_lifetime = 3000; "
+			 "half_open_timeout = 10; max_connections = 100; };",
+			 &c) < 0)
+		return;
+	CHECK("auth_full", c.auth.n_root_ca == 2 &&
+	      path_is(c.auth.root_ca[0], tmpdir, "ca.pem") &&
+	      path_is(c.auth.root_ca[1], tmpdir, "ca2.pem") &&
+	      path_is(c.auth.certificate, tmpdir, "gw.pem") &&
+	      path_is(c.auth.private_key, tmpdir, "gw.key") &&
+	      strcmp(c.auth.identity, "vpn.example.com") == 0 &&
+	      c.auth.line == 21, "paths %s %s", c.auth.root_ca[0],
+	      c.auth.root_ca[1]);
+	CHECK("auth_full", c.auth.n_revoked == 2 && c.auth.revoked != NULL &&
+	      memcmp(c.auth.revoked[0], tp1, 20) == 0 &&
+	      memcmp(c.auth.revoked[1], tp2, 20) == 0, "thumbprints");
+	CHECK("auth_full", c.ike.n_ike == 3 &&
+	      ike_is(&c.ike.ike[0], 20, 0, 6, 1u << 20 | 1u << 19 | 1u << 14,
+		     22) &&
+	      ike_is(&c.ike.ike[1], 12, 12, 5, 1u << 14 | 1u << 2, 22) &&
+	      ike_is(&c.ike.ike[2], 12, 13, 6, 1u << 20, 22),
+	      "ike proposals");
+	CHECK("auth_full", c.ike.n_esp == 4 &&
+	      esp_is(&c.ike.esp[0], P2SGW_SUITE_AES256GCM16, 1u, 22) &&
+	      esp_is(&c.ike.esp[1], P2SGW_SUITE_AES256GCM16, 1u | 1u << 19,
+		     22) &&
+	      esp_is(&c.ike.esp[2], P2SGW_SUITE_AES256CBC_SHA256, 1u << 14,
+		     22) &&
+	      esp_is(&c.ike.esp[3], P2SGW_SUITE_AES256CBC_SHA1, 1u, 22),
+	      "esp proposals");
+	CHECK("auth_full", c.ike.ike_lifetime == 3600 &&
+	      c.ike.child_lifetime == 3000 && c.ike.half_open_timeout == 10 &&
+	      c.ike.max_connections == 100 && c.ike.enabled &&
+	      c.warnings[0] == '\0', "ike: %s", c.warnings);
+	p2sgw_config_free(&c);
+	CHECK("auth_full", all_zero(&c, sizeof(c)), "not zeroed by free");
+}
+
+static void
+test_auth_ike_defaults(void)
+{
+	static struct p2sgw_config c;
+
+	if (load_variant("ike_defaults", 0, NULL, &c) == 0) {
+		CHECK("ike_defaults", all_zero(&c.auth, sizeof(c.auth)),
+		      "auth not empty");
+		CHECK("ike_defaults", c.ike.n_ike == 4 &&
+		      ike_is(&c.ike.ike[0], 20, 0, 6, GROUPS_DEFAULT, 0) &&
+		      ike_is(&c.ike.ike[1], 20, 0, 5, GROUPS_DEFAULT, 0) &&
+		      ike_is(&c.ike.ike[2], 12, 13, 6, GROUPS_DEFAULT, 0) &&
+		      ike_is(&c.ike.ike[3], 12, 12, 5, GROUPS_DEFAULT | 1u << 2,
+			     0), "ike proposals");
+		CHECK("ike_defaults", c.ike.n_esp == 3 &&
+		      esp_is(&c.ike.esp[0], P2SGW_SUITE_AES256GCM16,
+			     1u | GROUPS_DEFAULT, 0) &&
+		      esp_is(&c.ike.esp[1], P2SGW_SUITE_AES256CBC_SHA256,
+			     1u | GROUPS_DEFAULT, 0) &&
+		      esp_is(&c.ike.esp[2], P2SGW_SUITE_AES256CBC_SHA1, 1u, 0),
+		      "esp proposals");
+		CHECK("ike_defaults", c.ike.ike_lifetime == 28800 &&
+		      c.ike.child_lifetime == 27000 &&
+		      c.ike.half_open_timeout == 30 &&
+		      c.ike.max_connections == 250 && !c.ike.enabled, "values");
+	}
+	p2sgw_config_free(&c);
+	/* An empty ike section: the same defaults. */
+	if (load_variant("ike_empty", 20, IKE(""), &c) == 0)
+		CHECK("ike_empty", c.ike.n_ike == 4 && c.ike.n_esp == 3 &&
+		      c.ike.max_connections == 250, "defaults");
+	p2sgw_config_free(&c);
+	/* Only the CAs: the responder stays off. */
+	if (load_variant("auth_cas_only", 20, AUTH("root_cas = [ \"ca.pem\" ];"),
+			 &c) == 0)
+		CHECK("auth_cas_only", !c.ike.enabled && c.auth.n_root_ca == 1 &&
+		      strstr(c.warnings, IKEV2_OFF(10)) != NULL, "%s",
+		      c.warnings);
+	p2sgw_config_free(&c);
+}
+
+/* Which configurations run the responder, and the warning when ikev2 is
+ * enabled without a certificate. */
+static void
+test_ike_enabled(void)
+{
+	static struct p2sgw_config c;
+
+	if (load_variant2("openvpn_cert", 10, "  tunnel_types = [ \"openvpn\" ];",
+			  20, AUTH(AUTH_OK), &c) == 0)
+		CHECK("openvpn_cert", !c.ike.enabled && c.warnings[0] == '\0' &&
+		      c.auth.certificate[0] == '/', "%s", c.warnings);
+	p2sgw_config_free(&c);
+	if (load_variant("openvpn_only", 10, "  tunnel_types = [ \"openvpn\" ];",
+			 &c) == 0)
+		CHECK("openvpn_only", !c.ike.enabled && c.warnings[0] == '\0',
+		      "%s", c.warnings);
+	p2sgw_config_free(&c);
+	if (load_variant2("default_types_cert", 10, "", 20, AUTH(AUTH_OK),
+			  &c) == 0)
+		CHECK("default_types_cert", c.ike.enabled &&
+		      c.warnings[0] == '\0', "%s", c.warnings);
+	p2sgw_config_free(&c);
+	/* The warning names the p2s group when tunnel_types is absent. */
+	if (load_variant("default_types", 10, "", &c) == 0)
+		CHECK("default_types", !c.ike.enabled &&
+		      strstr(c.warnings, IKEV2_OFF(9)) != NULL, "%s",
+		      c.warnings);
+	p2sgw_config_free(&c);
+}
+
+/* Relative paths are relative to the configuration's directory, also when
+ * the configuration itself is named by a relative path. */
+static void
+test_auth_paths(void)
+{
+	static struct p2sgw_config c;
+	char err[P2SGW_CFG_ERR_LEN], text[PATH_MAX + 128], cwd[PATH_MAX];
+	char here[PATH_MAX], rel[PATH_MAX], *slash;
+	const char *path;
+
+	snprintf(text, sizeof(text), AUTH("root_cas = [ \"%s/ca2.pem\", "
+		 "\"ca.pem\" ];"), tmpdir);
+	if (load_variant("auth_absolute", 20, text, &c) == 0)
+		CHECK("auth_absolute", c.auth.n_root_ca == 2 &&
+		      path_is(c.auth.root_ca[0], tmpdir, "ca2.pem") &&
+		      path_is(c.auth.root_ca[1], tmpdir, "ca.pem"), "%s",
+		      c.auth.root_ca[0]);
+	p2sgw_config_free(&c);
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(tmpdir) < 0 ||
+	    getcwd(here, sizeof(here)) == NULL) {
+		CHECK("auth_relative", false, "cannot enter %s", tmpdir);
+		return;
+	}
+	path = write_cfg("rel", 20, AUTH(AUTH_OK));
+	CHECK("auth_relative", p2sgw_config_load("rel.cfg", &c, err,
+		sizeof(err)) == 0 && path_is(c.auth.root_ca[0], here, "ca.pem") &&
+	      path_is(c.auth.private_key, here, "gw.key"), "%s %s", err,
+	      c.auth.root_ca[0]);
+	p2sgw_config_free(&c);
+	CHECK("auth_relative", p2sgw_config_load("./rel.cfg", &c, err,
+		sizeof(err)) == 0 && path_is(c.auth.certificate, here,
+					     "gw.pem"), "%s %s", err,
+	      c.auth.certificate);
+	p2sgw_config_free(&c);
+	/* From the parent directory: "p2sgw-cfg.XXXXXX/rel.cfg". */
+	slash = strrchr(here, '/');
+	if (slash != NULL && slash != here && chdir("..") == 0) {
+		snprintf(rel, sizeof(rel), "%s/rel.cfg", slash + 1);
+		CHECK("auth_relative", p2sgw_config_load(rel, &c, err,
+			sizeof(err)) == 0 && path_is(c.auth.root_ca[0], here,
+						     "ca.pem"), "%s %s", err,
+		      c.auth.root_ca[0]);
+		p2sgw_config_free(&c);
+	}
+	unlink(path);
+	CHECK("auth_relative", chdir(cwd) == 0, "cannot return to %s", cwd);
+}
+
+static void
+test_revoked_max(void)
+{
+	static struct p2sgw_config c;
+	char *text = revoked_line(1024);
+
+	if (load_variant("revoked_1024", 20, text, &c) == 0)
+		CHECK("revoked_1024", c.auth.n_revoked == 1024 &&
+		      c.auth.revoked[1023][18] == 0x04 &&
+		      c.auth.revoked[1023][19] == 0x00 &&
+		      c.auth.revoked[0][19] == 0x01, "%u", c.auth.n_revoked);
+	p2sgw_config_free(&c);
+	free(text);
+}
+
+static void
+test_sku_caps(void)
+{
+	static struct p2sgw_config c;
+
+	CHECK("sku_cap", p2sgw_sku_ike_cap(P2SGW_SKU_BASIC, 1) == 128 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW1, 1) == 250 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW2, 1) == 500 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW3, 1) == 1000 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW2, 2) == 500 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW3, 2) == 1000 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW4, 2) == 5000 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW5, 2) == 10000, "caps");
+	CHECK("sku_cap", p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW4, 1) == 0 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_BASIC, 2) == 0 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW1, 2) == 0 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_VPNGW1, 3) == 0 &&
+	      p2sgw_sku_ike_cap(P2SGW_SKU_COUNT, 1) == 0, "not offered");
+	if (load_variant("basic_cap", 1, "gateway = { sku = \"Basic\"; };",
+			 &c) == 0)
+		CHECK("basic_cap", c.ike.max_connections == 128, "%u",
+		      c.ike.max_connections);
+	p2sgw_config_free(&c);
+	if (load_variant2("vpngw5az_cap", 1, "gateway = { sku = \"VpnGw5AZ\"; "
+			  "generation = 2; };", 20, IKE("max_connections = 0;"),
+			  &c) == 0)
+		CHECK("vpngw5az_cap", c.ike.max_connections == 10000, "%u",
+		      c.ike.max_connections);
+	p2sgw_config_free(&c);
+	if (load_variant2("vpngw5_max", 1, "gateway = { sku = \"VpnGw5\"; "
+			  "generation = 2; };", 20,
+			  IKE("max_connections = 10000;"), &c) == 0)
+		CHECK("vpngw5_max", c.ike.max_connections == 10000, "%u",
+		      c.ike.max_connections);
+	p2sgw_config_free(&c);
+	refuse_variant2("vpngw5_above", 1, "gateway = { sku = \"VpnGw5\"; "
+			"generation = 2; };", 20,
+			IKE("max_connections = 10001;"),
+			":21: ike.max_connections = 10001 is out of range "
+			"0..10000: 10000 is the IKEv2/OpenVPN connection cap "
+			"of VpnGw5 (generation 2); 0 means the cap");
+	refuse_variant2("basic_above", 1, "gateway = { sku = \"Basic\"; };", 20,
+			IKE("max_connections = 129;"),
+			":21: ike.max_connections = 129 is out of range 0..128: "
+			"128 is the IKEv2/OpenVPN connection cap of Basic "
+			"(generation 1)");
 }
 
 /* Many tunnels: the duplicate check sorts; the duplicate reported is the
@@ -538,7 +1193,11 @@ test_shipped(const char *def, const char *ex)
 	      c.tunnels[0].key_in[0] == 0x4a && c.tunnels[0].encap &&
 	      c.tunnels[0].encap_dport == 4500 &&
 	      c.tunnels[0].vip == 0x0ac80002, "tunnel");
-	CHECK("default.cfg", c.warnings[0] == '\0', "%s", c.warnings);
+	/* Without auth.certificate the responder is off, with a warning. */
+	CHECK("default.cfg", c.ike.enabled ? c.warnings[0] == '\0' :
+	      strstr(c.warnings, ": p2s.tunnel_types has ikev2 but "
+		     "auth.certificate is not set") != NULL &&
+	      strchr(c.warnings, '\n')[1] == '\0', "%s", c.warnings);
 	p2sgw_config_free(&c);
 
 	CHECK("example.cfg", p2sgw_config_load(ex, &c, err, sizeof(err)) == 0,
@@ -555,6 +1214,21 @@ test_shipped(const char *def, const char *ex)
 	      c.tunnels[1].key_in[31] == 0x1f &&
 	      c.tunnels[1].auth_key_len == 32 && c.tunnels[0].esn &&
 	      c.tunnels[0].replay_window == 2048, "tunnels");
+	CHECK("example.cfg", c.ike.enabled && c.warnings[0] == '\0' &&
+	      c.auth.n_root_ca == 1 && c.auth.root_ca[0][0] == '/' &&
+	      ends_with(c.auth.root_ca[0], "/config/example-pki/ca.pem") &&
+	      ends_with(c.auth.certificate, "/config/example-pki/gw.pem") &&
+	      ends_with(c.auth.private_key, "/config/example-pki/gw.key") &&
+	      c.auth.n_revoked == 2 && c.auth.revoked[1][0] == 0x0f &&
+	      c.auth.revoked[1][19] == 0x67 &&
+	      strcmp(c.auth.identity, "vpn.example.com") == 0, "auth: %s",
+	      c.warnings);
+	CHECK("example.cfg", c.ike.n_ike == 2 && c.ike.n_esp == 3 &&
+	      c.ike.ike[1].groups == (1u << 14 | 1u << 2) &&
+	      c.ike.esp[0].groups == (1u | 1u << 20 | 1u << 19) &&
+	      c.ike.ike_lifetime == 28800 && c.ike.child_lifetime == 27000 &&
+	      c.ike.half_open_timeout == 30 && c.ike.max_connections == 500,
+	      "ike");
 	p2sgw_config_free(&c);
 }
 
@@ -766,6 +1440,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	verbose = getenv("P2SGW_TEST_VERBOSE") != NULL;
+	auth_files_make();
 	test_ipv4();
 	test_prefix();
 	test_hex();
@@ -775,9 +1450,16 @@ main(int argc, char **argv)
 	test_base();
 	test_defaults();
 	test_good_variants();
+	test_auth_full();
+	test_auth_ike_defaults();
+	test_ike_enabled();
+	test_auth_paths();
+	test_revoked_max();
+	test_sku_caps();
 	test_bad();
 	test_many_tunnels();
 	test_failure_contract();
+	auth_files_remove();
 	rmdir(tmpdir);
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures != 0;
