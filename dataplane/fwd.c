@@ -4,6 +4,7 @@
  */
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_lpm.h>
 #include <rte_ring.h>
 
@@ -110,12 +111,52 @@ dp_ip_output(struct dp_worker *w, unsigned port, struct rte_mbuf *m,
 	dp_tx(w, port, m);
 }
 
+/* A datagram above the exception interface's MTU: a port that
+ * reassembles in its kernel (af_packet) hands over whole datagrams, e.g.
+ * an IKE_AUTH with certificates, and the TAP PMD refuses to write frames
+ * above the MTU. Fragment again; the host reassembles. */
+static void
+to_host_fragmented(struct dp_worker *w, struct rte_mbuf *m, uint16_t mtu)
+{
+	struct rte_mbuf *frags[8];
+	struct rte_ipv4_hdr *ip;
+	int32_t n, i;
+
+	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), mtu, dp.pool,
+				     dp.pool);
+	rte_pktmbuf_free(m);
+	if (n <= 0) {
+		DROP_INC(w, frag_failed);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (rte_pktmbuf_linearize(frags[i]) != 0) {
+			rte_pktmbuf_free_bulk(frags + i, (unsigned)(n - i));
+			DROP_INC(w, frag_failed);
+			return;
+		}
+		ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		frags[i]->l3_len = sizeof(*ip);
+		CNT_INC(w, frag_out);
+		CNT_INC(w, to_host);
+		dp_tx(w, DP_PORT_HOST, frags[i]);
+	}
+}
+
 /* M starts at its IPv4 header. */
 void
 dp_to_host(struct dp_worker *w, struct rte_mbuf *m)
 {
+	uint16_t mtu = dp.port[DP_PORT_UPLINK].mtu;
+
 	if (unlikely(dp.port[DP_PORT_HOST].port_id == DP_PORT_NONE)) {
 		dp_drop(w, m, P2SGW_D_exception_full);
+		return;
+	}
+	if (unlikely(rte_pktmbuf_pkt_len(m) > mtu)) {
+		to_host_fragmented(w, m, mtu);
 		return;
 	}
 	CNT_INC(w, to_host);

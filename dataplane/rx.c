@@ -47,8 +47,7 @@ l2_input(struct dp_worker *w, unsigned port, struct rte_mbuf *m)
  * non-ESP marker (IKE) and everything else go to the host. Returns true
  * if M is ESP for the ESP burst. */
 static inline bool
-udp_input(struct dp_worker *w, struct rte_mbuf *m,
-	  const struct rte_ipv4_hdr *ip)
+udp_input(struct dp_worker *w, struct rte_mbuf *m)
 {
 	uint32_t len = rte_pktmbuf_data_len(m) - m->l3_len, ulen;
 	const struct rte_udp_hdr *udp;
@@ -64,9 +63,8 @@ udp_input(struct dp_worker *w, struct rte_mbuf *m,
 		dp_drop(w, m, P2SGW_D_malformed);
 		return false;
 	}
-	if (udp->dst_port != rte_cpu_to_be_16(dp.natt_port) ||
-	    ip4_is_fragment(ip)) {
-		dp_to_host(w, m);	/* IKE on 500, other UDP, fragments */
+	if (udp->dst_port != rte_cpu_to_be_16(dp.natt_port)) {
+		dp_to_host(w, m);	/* IKE on 500, other UDP */
 		return false;
 	}
 	pl = (const uint8_t *)(udp + 1);
@@ -120,7 +118,14 @@ dp_rx_uplink(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			esp[nesp++] = m;
 			break;
 		case IPPROTO_UDP:
-			if (udp_input(w, m, ip))
+			/* Only the first fragment has a UDP header: the host
+			 * reassembles (IKE_AUTH with certificates is larger
+			 * than most path MTUs). */
+			if (unlikely(ip4_is_fragment(ip))) {
+				dp_to_host(w, m);
+				continue;
+			}
+			if (udp_input(w, m))
 				esp[nesp++] = m;
 			break;
 		default:
