@@ -16,6 +16,7 @@ struct loop;
 struct tunmgr;
 struct dpchan;
 struct ctl;
+struct ike;
 
 struct cp {
 	struct p2sgw_config cfg;	/* running; static tunnel keys wiped */
@@ -24,6 +25,7 @@ struct cp {
 	struct tunmgr *tm;
 	struct dpchan *dpc;
 	struct ctl *ctl;
+	struct ike *ike;			/* NULL: IKEv2 responder off */
 };
 
 /* Wipe the key fields of CFG's tunnels (they live in the tunnel manager

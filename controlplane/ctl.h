@@ -89,6 +89,8 @@ int ctl_cmd_config(struct ctl_req *req);
 int ctl_cmd_sa_add(struct ctl_req *req);
 int ctl_cmd_sa_del(struct ctl_req *req);
 int ctl_cmd_reload(struct ctl_req *req);
+int ctl_cmd_ike(struct ctl_req *req);
+int ctl_cmd_disconnect(struct ctl_req *req);
 
 /* JSON helpers */
 json_object *ctl_ip(uint32_t addr);

@@ -25,7 +25,8 @@ static const struct ctl_cmd {
 	{ "sas", ctl_cmd_sas },
 	{ "sa-add", ctl_cmd_sa_add },
 	{ "sa-del", ctl_cmd_sa_del },
-	{ "disconnect", ctl_cmd_sa_del },
+	{ "disconnect", ctl_cmd_disconnect },
+	{ "ike", ctl_cmd_ike },
 	{ "reload", ctl_cmd_reload },
 	{ "config", ctl_cmd_config },
 };
@@ -275,7 +276,7 @@ dispatch(struct ctl_req *req, const char *line, size_t len)
 	cmd = find_cmd(name);
 	if (cmd == NULL)
 		return ctl_error_reply("unknown command \"%.64s\" (status, "
-			"stats, tunnels, sas, sa-add, sa-del, disconnect, "
+			"stats, tunnels, sas, ike, sa-add, sa-del, disconnect, "
 			"reload, config)", name);
 	req->out = json_object_new_object();
 	json_object_object_add(req->out, "ok", json_object_new_boolean(1));

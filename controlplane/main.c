@@ -18,6 +18,7 @@
 #include "cp.h"
 #include "ctl.h"
 #include "dpchan.h"
+#include "ike.h"
 #include "log.h"
 #include "loop.h"
 #include "reload.h"
@@ -146,6 +147,13 @@ start(struct cp *cp, const char *path)
 		die(EXIT_STARTUP, "cannot set up signal handling");
 	if (ctl_open(cp, cp->cfg.control.socket, err, sizeof(err)) != 0)
 		die(EXIT_STARTUP, "%s", err);
+	if (cp->cfg.ike.enabled) {
+		cp->ike = ike_new(cp, 0, 0, err, sizeof(err));
+		if (cp->ike == NULL)
+			die(EXIT_STARTUP, "%s", err);
+		for (unsigned i = 0; i < cp->cfg.n_tunnels; i++)
+			ike_pool_reserve(cp->ike, cp->cfg.tunnels[i].vip);
+	}
 	cp->dpc = dpchan_new(cp->loop, cp->tm, cp->cfg.control.channel);
 	if (cp->dpc == NULL)
 		die(EXIT_STARTUP, "out of memory");
@@ -159,9 +167,10 @@ main(int argc, char **argv)
 	int rc;
 
 	start(&cp, path);
-	log_notice(PROG " %s: %u static tunnel(s), socket %s, channel %s",
-		   P2SGW_VERSION, cp.cfg.n_tunnels, cp.cfg.control.socket,
-		   cp.cfg.control.channel);
+	log_notice(PROG " %s: %u static tunnel(s), socket %s, channel %s, "
+		   "IKEv2 %s", P2SGW_VERSION, cp.cfg.n_tunnels,
+		   cp.cfg.control.socket, cp.cfg.control.channel,
+		   cp.ike ? "on UDP 500/4500" : "off");
 	dpchan_start(cp.dpc);
 	rc = loop_run(cp.loop);
 	if (rc != 0)
@@ -169,6 +178,7 @@ main(int argc, char **argv)
 	/* The region stays as it is: the dataplane keeps forwarding and a
 	 * restarted p2sgw-control adopts what is installed. Clients still
 	 * waiting for an answer see their connection close. */
+	ike_free(cp.ike);
 	dpchan_free(cp.dpc);
 	ctl_close(&cp);
 	tm_free(cp.tm);

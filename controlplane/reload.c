@@ -154,6 +154,20 @@ diff_dataplane(struct changes *ch, const struct p2sgw_config *o,
 		need_restart(ch, "dataplane.exception", dp);
 }
 
+static bool
+auth_differs(const struct p2sgw_config *a, const struct p2sgw_config *b)
+{
+	const typeof(a->auth) *x = &a->auth, *y = &b->auth;
+
+	return x->n_root_ca != y->n_root_ca || DIFF(x, y, root_ca) ||
+	       strcmp(x->certificate, y->certificate) != 0 ||
+	       strcmp(x->private_key, y->private_key) != 0 ||
+	       strcmp(x->identity, y->identity) != 0 ||
+	       x->n_revoked != y->n_revoked ||
+	       (x->n_revoked && memcmp(x->revoked, y->revoked,
+				       x->n_revoked * sizeof(x->revoked[0])));
+}
+
 static void
 diff_others(struct changes *ch, const struct p2sgw_config *o,
 	    const struct p2sgw_config *n)
@@ -182,6 +196,11 @@ diff_others(struct changes *ch, const struct p2sgw_config *o,
 	    o->control.max_replay_window != n->control.max_replay_window)
 		need_restart(ch, "control.channel/max_tunnels/max_replay_window",
 			     "p2sgw-dataplane and p2sgw-control");
+	if (auth_differs(o, n) || DIFF(o, n, ike))
+		need_restart(ch, "auth/ike (the IKEv2 responder)", cp);
+	if (o->ike.enabled &&
+	    (o->p2s.n_pools != n->p2s.n_pools || DIFF(&o->p2s, &n->p2s, pools)))
+		need_restart(ch, "p2s.address_pool of the IKEv2 responder", cp);
 	if (o->control.log_level != n->control.log_level ||
 	    o->control.syslog != n->control.syslog)
 		applied(ch, "control.log_level/syslog");

@@ -54,7 +54,14 @@ key_eq(enum tidx_key k, const struct tunnel *a, const struct tunnel *b)
 	case TIDX_SPI_IN:
 		return a->spec.spi_in == b->spec.spi_in;
 	default:
-		return a->spec.spi_out == b->spec.spi_out;
+		/* Outbound SPIs are chosen by each client for itself: two
+		 * clients may pick the same one. They only clash for the same
+		 * client address (and NAT-T port). */
+		return a->spec.spi_out == b->spec.spi_out &&
+		       a->spec.peer == b->spec.peer &&
+		       a->spec.encap == b->spec.encap &&
+		       (!a->spec.encap ||
+			a->spec.encap_sport == b->spec.encap_sport);
 	}
 }
 

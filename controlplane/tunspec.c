@@ -14,6 +14,8 @@ tunnel_kind_name(uint32_t kind)
 		return "static";
 	case TK_MANUAL:
 		return "manual";
+	case TK_IKE:
+		return "ike";
 	default:
 		return "unknown";
 	}

@@ -22,6 +22,7 @@
 enum tunnel_kind {
 	TK_STATIC = 1,			/* from the config's tunnels section */
 	TK_MANUAL = 2,			/* added with `sa add` at run time */
+	TK_IKE = 3,			/* a CHILD SA negotiated by IKEv2 */
 };
 
 struct tun_spec {

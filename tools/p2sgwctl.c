@@ -70,7 +70,10 @@ usage(FILE *f)
 "         --key-in HEX --key-out HEX [--auth-key-in HEX --auth-key-out HEX]\n"
 "         [--encap SPORT:DPORT] [--esn] [--replay-window N]\n"
 "  sa del NAME                   remove a tunnel\n"
-"  disconnect NAME               remove a tunnel (static ones return on reload)\n"
+"  ike                           IKEv2 SAs: identity, VIP, peer, suites, traffic\n"
+"  disconnect WHO                an IKE SA (by id, identity, VIP or tunnel: DELETE\n"
+"                                to the client), else the tunnel NAME (static\n"
+"                                ones return on reload)\n"
 "  reload                        load the configuration file again\n"
 "  config show                   the running configuration (keys hidden)\n"
 "options:\n"
@@ -593,6 +596,49 @@ show_sas(json_object *r)
 }
 
 static void
+show_ike(json_object *r)
+{
+	json_object *list = get(r, "ike_sas"), *st = get(r, "ike"), *t;
+	char peer[40], in[64], out[64], b1[32], b2[32], age[32];
+	struct table tab;
+	size_t i;
+
+	if (st != NULL)
+		printf("IKE SAs %llu (established %llu, half-open %llu), pool %llu of %llu used\n",
+		       (unsigned long long)unum(st, "ike_sas"),
+		       (unsigned long long)unum(st, "established"),
+		       (unsigned long long)unum(st, "half_open"),
+		       (unsigned long long)unum(st, "pool_used"),
+		       (unsigned long long)unum(st, "pool_size"));
+	tab_init(&tab, "id,state,identity,vip,peer,nat,ike suite,esp suite,"
+		 "tunnel,in (pkts/bytes),out (pkts/bytes),age");
+	for (i = 0; list != NULL && i < json_object_array_length(list); i++) {
+		t = json_object_array_get_idx(list, i);
+		snprintf(peer, sizeof(peer), "%s:%lld", str(t, "peer"),
+			 (long long)num(t, "peer_port"));
+		snprintf(in, sizeof(in), "%llu / %s",
+			 (unsigned long long)unum(t, "packets_in"),
+			 fmt_bytes(b1, sizeof(b1), unum(t, "bytes_in")));
+		snprintf(out, sizeof(out), "%llu / %s",
+			 (unsigned long long)unum(t, "packets_out"),
+			 fmt_bytes(b2, sizeof(b2), unum(t, "bytes_out")));
+		fmt_secs(age, sizeof(age), num(t, "age_s"));
+		tab_row(&tab, str(t, "id"), str(t, "state"), str(t, "identity"),
+			get(t, "vip") ? str(t, "vip") : "-", peer,
+			json_object_get_boolean(get(t, "nat")) ? "yes" : "no",
+			str(t, "ike_suite"),
+			get(t, "esp_suite") ? str(t, "esp_suite") : "-",
+			get(t, "tunnel") ? str(t, "tunnel") : "-", in, out, age);
+	}
+	if (tab.nrows == 0) {
+		printf("no IKE SAs\n");
+		tab_free(&tab);
+		return;
+	}
+	tab_print(&tab);
+}
+
+static void
 print_list(const char *what, json_object *a)
 {
 	size_t i, n = a != NULL ? json_object_array_length(a) : 0;
@@ -788,6 +834,8 @@ build(int argc, char **argv, show_fn *show)
 		return *show = show_sa_result, sa_add(argc - 2, argv + 2);
 	if (strcmp(cmd, "sa") == 0 && argc >= 2 && strcmp(argv[1], "del") == 0)
 		return *show = show_sa_result, with_name("sa-del", argc - 2, argv + 2);
+	if (strcmp(cmd, "ike") == 0 && argc == 1)
+		return *show = show_ike, simple("ike");
 	if (strcmp(cmd, "disconnect") == 0)
 		return *show = show_sa_result, with_name("disconnect", argc - 1,
 							 argv + 1);

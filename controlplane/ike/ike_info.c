@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * INFORMATIONAL (RFC 7296 1.4): DELETE of the IKE SA or of the CHILD SA
+ * from the client, empty requests (liveness), our own DELETE when the
+ * operator disconnects a client, and the answer to it. CREATE_CHILD_SA
+ * is refused with NO_ADDITIONAL_SAS until rekeying exists.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp.h"
+#include "dpchan.h"
+#include "ike_int.h"
+#include "log.h"
+#include "tunnels.h"
+
+static void
+remove_child(struct ike *x, struct ike_sa *sa)
+{
+	char err[TM_FAIL_LEN];
+
+	if (!sa->child.present)
+		return;
+	if (tm_del(x->cp->tm, sa->child.name, NULL, err, sizeof(err)) < 0)
+		SA_LOG(CP_LOG_WARNING, sa, "CHILD SA %s: %s", sa->child.name, err);
+	sa->child.present = false;
+	if (x->cp->dpc != NULL)
+		dpchan_kick(x->cp->dpc);
+}
+
+void
+ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
+{
+	bool del_ike = false, del_child = false;
+	struct ike_out in;
+	const char *why;
+	uint8_t *p;
+
+	for (unsigned i = 0; i < m->n; i++) {
+		struct ike_del d;
+
+		if (m->pl[i].type != IKE_PL_DELETE || !m->pl[i].inner)
+			continue;
+		if (ike_dec_delete(&m->pl[i], &d, &why) < 0) {
+			SA_LOG(CP_LOG_INFO, sa, "malformed Delete: %s", why);
+			ike_respond_error(x, sa, m, IKE_N_INVALID_SYNTAX);
+			return;
+		}
+		if (d.proto == IKE_PROTO_IKE)
+			del_ike = true;
+		for (unsigned j = 0; d.proto == IKE_PROTO_ESP && j < d.n_spi; j++)
+			if (sa->child.present &&
+			    ike_get32(d.spis + 4 * j) == sa->child.spi_out)
+				del_child = true;
+	}
+	ike_out_chain(&in, x->ibuf, sizeof(x->ibuf));
+	if (del_ike || sa->state == IKE_S_DELETING) {
+		ike_send_sk(x, sa, IKE_INFORMATIONAL, m->hdr.msgid, true, &in);
+		if (del_ike)
+			x->st.deleted_by_peer++;
+		ike_sa_destroy(x, sa, del_ike ? "DELETE from the client" :
+			       "deleted by both sides");
+		return;
+	}
+	if (del_child) {
+		p = ike_out_pl(&in, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
+		if (p != NULL) {
+			p[0] = IKE_PROTO_ESP;
+			p[1] = IKE_ESP_SPI_LEN;
+			ike_put16(p + 2, 1);
+			ike_put32(p + 4, sa->child.spi_in);
+		}
+		SA_LOG(CP_LOG_INFO, sa, "client deleted CHILD SA %s",
+		       sa->child.name);
+		remove_child(x, sa);
+	}
+	ike_send_sk(x, sa, IKE_INFORMATIONAL, m->hdr.msgid, true, &in);
+}
+
+void
+ike_info_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
+{
+	(void)m;
+	free(sa->req);
+	sa->req = NULL;
+	sa->req_len = 0;
+	loop_timer_stop(x->loop, &sa->timer);
+	if (sa->state == IKE_S_DELETING)
+		ike_sa_destroy(x, sa, "client acknowledged our DELETE");
+}
+
+void
+ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
+{
+	SA_LOG(CP_LOG_INFO, sa, "CREATE_CHILD_SA (rekey) is not supported: "
+	       "NO_ADDITIONAL_SAS");
+	ike_respond_error(x, sa, m, IKE_N_NO_ADDITIONAL_SAS);
+}
+
+void
+ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why)
+{
+	struct ike_out in;
+	uint8_t *p;
+
+	if (sa->state == IKE_S_DELETING)
+		return;
+	if (sa->state == IKE_S_HALF_OPEN) {
+		ike_sa_destroy(x, sa, why);
+		return;
+	}
+	SA_LOG(CP_LOG_NOTICE, sa, "deleting the IKE SA of '%s': %s",
+	       sa->identity, why);
+	remove_child(x, sa);
+	ike_sa_state(sa, IKE_S_DELETING, why);
+	ike_out_chain(&in, x->ibuf, sizeof(x->ibuf));
+	p = ike_out_pl(&in, IKE_PL_DELETE, IKE_D_FIXED);
+	if (p != NULL) {
+		p[0] = IKE_PROTO_IKE;
+		p[1] = 0;
+		ike_put16(p + 2, 0);
+	}
+	if (ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &in) < 0) {
+		ike_sa_destroy(x, sa, why);
+		return;
+	}
+	loop_timer_arm(x->loop, &sa->timer,
+		       (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
+}

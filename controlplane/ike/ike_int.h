@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Inside the IKEv2 responder: the IKE SA, its states, and the functions
+ * the exchange files (ike_init.c, ike_auth.c, ike_info.c) share.
+ *
+ * States of an IKE SA (ike_sa_state() is the only place one changes,
+ * logged "ike#N: A -> B (why)"):
+ *
+ *   IKE_SA_INIT answered         IKE_AUTH verified,      every worker
+ *   --------------------> HALF_OPEN ------------------> INSTALLING -------> ESTABLISHED
+ *                            | timeout / failure           | refused          | DELETE (either
+ *                            v                             v                  v side), disconnect
+ *                          (freed)  <------------------------------------- DELETING
+ *
+ * HALF_OPEN SAs hold the two IKE_SA_INIT messages (for the AUTH octets)
+ * and nothing else of the client's; they are freed after
+ * ike.half_open_timeout. While INSTALLING, retransmissions of the
+ * IKE_AUTH request are dropped: the response is sent only after the
+ * dataplane holds the CHILD SA.
+ */
+#ifndef CP_IKE_INT_H
+#define CP_IKE_INT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+#include "ike.h"
+#include "ike_crypto.h"
+#include "ike_msg.h"
+#include "loop.h"
+#include "pool.h"
+#include "x509.h"
+
+struct cp;
+
+enum ike_state {
+	IKE_S_HALF_OPEN,
+	IKE_S_INSTALLING,
+	IKE_S_ESTABLISHED,
+	IKE_S_DELETING,
+};
+
+enum {
+	IKE_ID_MAX = 256,
+	IKE_DELETE_TRIES = 3,		/* our DELETE, then give up */
+	IKE_DELETE_RTO_MS = 1000,
+};
+
+/* The endpoints of an IKE SA as the kernel sees them. */
+struct ike_addr {
+	uint32_t peer;			/* host order */
+	uint16_t peer_port;
+	uint32_t local;
+	uint16_t local_port;		/* 500 or 4500 */
+};
+
+struct ike_child {
+	bool present;			/* installed or being installed */
+	char name[P2SGW_NAME_LEN];	/* the dataplane tunnel */
+	uint32_t spi_in, spi_out;	/* ours, the client's */
+	enum p2sgw_suite suite;
+	bool esn, encap;
+	uint16_t dh;			/* PFS group for rekeying, 0: none */
+};
+
+struct ike_sa {
+	uint64_t id;			/* shown as ike#ID */
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	enum ike_state state;
+	struct ike_addr addr;
+	bool nat_peer, nat_local;	/* NAT detected in front of them / us */
+
+	struct ike_suite suite;
+	struct ike_keys k;
+	struct ike_sk_dir in, out;	/* point into k */
+	uint64_t iv_seq;		/* GCM IVs of our messages */
+
+	/* Until IKE_AUTH is done: the IKE_SA_INIT request and response
+	 * (RealMessage1/2) and the nonces. */
+	uint8_t *init_req, *init_resp;
+	size_t init_req_len, init_resp_len;
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_LEN];
+	size_t ni_len;
+	uint8_t init_hash[20];		/* of init_req: retransmissions */
+	uint16_t peer_hashes;		/* SIGNATURE_HASH_ALGORITHMS bits */
+	bool peer_certreq;
+
+	/* The peer's requests: the next expected ID, the last response and
+	 * the hash of the request it answered (only an identical request is
+	 * a retransmission), the hash of the request being answered. */
+	uint32_t peer_next;
+	uint8_t last_req_hash[20], cur_req_hash[20];
+	uint8_t *last_resp;
+	size_t last_resp_len;
+	/* Our requests. */
+	uint32_t my_next;
+	uint8_t *req;
+	size_t req_len;
+	unsigned req_tries;
+
+	/* Who, and what it got. */
+	char identity[IKE_ID_MAX];	/* IDi as text */
+	char subject[X509_SUBJECT_LEN];
+	uint8_t thumb[X509_THUMB_LEN];
+	uint32_t vip;
+	struct ike_child child;
+	/* The IKE_AUTH response's inner payloads, sealed once the
+	 * dataplane acked the CHILD SA. */
+	uint8_t *pending;
+	size_t pending_len;
+	uint8_t pending_first;
+
+	uint64_t created_ns, established_ns;
+	struct loop_timer timer;	/* half-open timeout, DELETE retries */
+	struct ike *ctx;
+
+	struct ike_sa *hr_next;		/* by spi_r */
+	struct ike_sa *hi_next;		/* by spi_i + peer */
+	struct ike_sa *prev, *next;
+};
+
+struct ike_stats {
+	uint64_t rx, tx, rx_bad, rx_no_sa, rx_retransmit;
+	uint64_t init_ok, no_proposal, invalid_ke, auth_ok, auth_failed;
+	uint64_t revoked, unknown_ca, pool_exhausted, cap_refused;
+	uint64_t deleted_by_peer, deleted_by_us, half_open_expired;
+	uint64_t install_failed, unsupported_critical;
+};
+
+struct ike {
+	struct cp *cp;
+	struct loop *loop;
+	int fd[2];			/* 500, 4500 */
+	uint16_t port[2];
+	struct loop_fd w[2];
+	struct x509_trust *trust;
+	struct x509_local *local;
+	uint8_t *certreq;		/* our CERTREQ hashes */
+	size_t certreq_len;
+	struct pool pool;
+
+	struct ike_sa *head, *tail;
+	size_t n_sa, n_half_open, n_established;
+	struct ike_sa **hr, **hi;	/* hash buckets */
+	size_t nb;
+	uint64_t next_id;
+	struct ike_stats st;
+	uint8_t buf[IKE_MAX_UDP + 64];	/* receive buffer */
+	uint8_t obuf[IKE_OUT_MAX];	/* message being built */
+	uint8_t ibuf[IKE_OUT_MAX];	/* inner payloads being built */
+};
+
+#define SA_LOG(lvl, sa, fmt, ...) \
+	cp_log((lvl), "ike#%llu %s: " fmt, (unsigned long long)(sa)->id, \
+	       ike_peer_str(&(sa)->addr), ##__VA_ARGS__)
+
+const char *ike_state_name(enum ike_state s);
+const char *ike_peer_str(const struct ike_addr *a);
+const char *ike_notify_name(uint16_t type);
+void ike_sa_state(struct ike_sa *sa, enum ike_state to, const char *why);
+
+/* ike.c: the table, I/O */
+struct ike_sa *ike_sa_new(struct ike *x, const uint8_t spi_i[8],
+			  const struct ike_addr *a);
+void ike_sa_free(struct ike *x, struct ike_sa *sa);
+struct ike_sa *ike_sa_by_spi_r(struct ike *x, const uint8_t spi_r[8]);
+struct ike_sa *ike_sa_by_init(struct ike *x, const uint8_t spi_i[8],
+			      const struct ike_addr *a);
+int ike_send(struct ike *x, const struct ike_addr *a, const uint8_t *b,
+	     size_t len);
+/* Keep a copy of our response to the peer's request (retransmissions)
+ * and send it. */
+void ike_respond(struct ike *x, struct ike_sa *sa, const uint8_t *b,
+		 size_t len);
+/* Unprotected reply to a request without an SA (IKE_SA_INIT errors): a
+ * single Notify. */
+void ike_reply_notify(struct ike *x, const struct ike_msg *req,
+		      const struct ike_addr *a, uint16_t type,
+		      const void *data, size_t len);
+/* Seal and send (or keep as our request when REQUEST) the inner chain
+ * built in O on SA: one message of EXCHANGE with ID MSGID. -1 if it
+ * does not fit or sealing failed. */
+int ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
+		uint32_t msgid, bool response, const struct ike_out *inner);
+/* A protected response that carries only one error notify. */
+void ike_respond_error(struct ike *x, struct ike_sa *sa,
+		       const struct ike_msg *req, uint16_t type);
+/* Remove SA: its CHILD SA from the dataplane, its VIP to the pool. */
+void ike_sa_destroy(struct ike *x, struct ike_sa *sa, const char *why);
+
+/* ike_prop.c: proposal selection against the config's policies */
+struct p2sgw_config;
+enum ike_pick {
+	IKE_PICK_OK,
+	IKE_PICK_NONE,			/* NO_PROPOSAL_CHOSEN */
+	IKE_PICK_KE,			/* INVALID_KE_PAYLOAD: *group */
+};
+enum ike_pick ike_pick_ike(const struct p2sgw_config *cfg,
+			   const struct ike_sa_pl *sa, uint16_t ke_group,
+			   struct ike_choice *c, struct ike_suite *s,
+			   uint16_t *group);
+enum ike_pick ike_pick_esp(const struct p2sgw_config *cfg,
+			   const struct ike_sa_pl *sa, uint16_t ke_group,
+			   struct ike_choice *c, enum p2sgw_suite *suite);
+/* The client's proposals as text ("aes256gcm16-prfsha384-ecp384, ...")
+ * for the NO_PROPOSAL_CHOSEN log line. */
+const char *ike_props_str(const struct ike_sa_pl *sa, char *buf, size_t len);
+
+/* The exchanges */
+void ike_init_request(struct ike *x, const struct ike_msg *m,
+		      const struct ike_addr *a);
+void ike_auth_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
+void ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
+void ike_info_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
+void ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
+/* Start deleting SA: DELETE for the IKE SA to the client (retried), the
+ * CHILD SA out of the dataplane now. */
+void ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why);
+
+#endif /* CP_IKE_INT_H */

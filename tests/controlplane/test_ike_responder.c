@@ -1,0 +1,1398 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The IKEv2 responder against an initiator written here, both in this
+ * process: the responder on two UDP ports of the host, the initiator on
+ * a UDP socket of 127.0.0.1, the control plane's event loop run between
+ * sends and receives. The initiator builds its messages with ike_msg,
+ * keys and protects them with ike_crypto and signs with x509, using a PKI
+ * made at run time; every response is checked byte for byte or payload
+ * by payload.
+ *
+ * Covered: a full IKE_SA_INIT + IKE_AUTH (payload order, NAT detection,
+ * CERTREQ, the gateway's AUTH, the virtual address, narrowed traffic
+ * selectors, the ESP SA, the CHILD SA's keys in the tunnel manager),
+ * retransmissions of both requests, INVALID_KE_PAYLOAD,
+ * NO_PROPOSAL_CHOSEN, UNSUPPORTED_CRITICAL_PAYLOAD, malformed and
+ * truncated datagrams, IKE_AUTH with a wrong SPI, message ID or ICV,
+ * INFORMATIONAL (liveness, DELETE of the IKE SA), a revoked client, no
+ * configuration payload, and an exhausted address pool.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "cptest.h"
+#include "pki_gen.h"
+
+#include "cp.h"
+#include "ike.h"
+#include "ike_int.h"
+#include "jw.h"
+#include "log.h"
+#include "loop.h"
+#include "tunnels.h"
+#include "x509.h"
+
+enum {
+	MSG_MAX = 8192,
+	ESP_SPI_BASE = 0xc1e70000,	/* plus the initiator's UDP port */
+	LOCALHOST = 0x7f000001,
+	UNKNOWN_PL = 130,		/* a private-use payload type */
+};
+
+#define DAY (24 * 3600L)
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+#define SIGHASHES ((uint16_t)(1u << SIGHASH_SHA256 | 1u << SIGHASH_SHA384 | \
+			      1u << SIGHASH_SHA512))
+
+/* ---- the PKI ---------------------------------------------------------------- */
+
+struct client {
+	const char *fqdn;		/* its IDi, a SAN dNSName */
+	EVP_PKEY *key;
+	X509 *cert;
+};
+
+static struct {
+	EVP_PKEY *k_ca, *k_gw;
+	X509 *ca, *gw;
+	struct client rsa, ec, ec2, revoked;
+	const char *ca_pem, *gw_pem, *gw_key;
+	char revoked_hex[41];
+} pki;
+
+static void
+make_client(struct client *c, const char *cn, const char *fqdn,
+	    const char *curve)
+{
+	char san[128];
+
+	snprintf(san, sizeof(san), "DNS:%s", fqdn);
+	c->fqdn = fqdn;
+	c->key = keygen(curve);
+	c->cert = make_cert(&(struct certspec){ cn, c->key, pki.ca, pki.k_ca,
+		false, -DAY, 365 * DAY, san });
+}
+
+static void
+make_pki(void)
+{
+	uint8_t th[X509_THUMB_LEN];
+	unsigned int n = 0;
+
+	pki.k_ca = keygen("P-256");
+	pki.k_gw = keygen("P-256");
+	pki.ca = make_cert(&(struct certspec){ "Responder Test CA", pki.k_ca,
+		NULL, NULL, true, -30 * DAY, 3650 * DAY, NULL });
+	pki.gw = make_cert(&(struct certspec){ "vpn.gw.test", pki.k_gw,
+		pki.ca, pki.k_ca, false, -DAY, 365 * DAY, "DNS:vpn.gw.test" });
+	make_client(&pki.rsa, "rsa client", "rsa.client.test", NULL);
+	make_client(&pki.ec, "ec client", "ec.client.test", "P-256");
+	make_client(&pki.ec2, "ec2 client", "ec2.client.test", "P-384");
+	make_client(&pki.revoked, "revoked client", "revoked.client.test",
+		    "P-256");
+	X509_digest(pki.revoked.cert, EVP_sha1(), th, &n);
+	x509_thumb_hex(th, pki.revoked_hex);
+	pki.ca_pem = write_pem("ca.pem", pki.ca, NULL, NULL, NULL);
+	pki.gw_pem = write_pem("gw.pem", pki.gw, NULL, NULL, NULL);
+	pki.gw_key = write_pem("gw.key", NULL, NULL, pki.k_gw, NULL);
+}
+
+static void
+free_pki(void)
+{
+	struct client *cs[] = { &pki.rsa, &pki.ec, &pki.ec2, &pki.revoked };
+
+	for (unsigned i = 0; i < 4; i++) {
+		EVP_PKEY_free(cs[i]->key);
+		X509_free(cs[i]->cert);
+	}
+	EVP_PKEY_free(pki.k_ca);
+	EVP_PKEY_free(pki.k_gw);
+	X509_free(pki.ca);
+	X509_free(pki.gw);
+	pki_files_remove();
+}
+
+/* A configuration with address pool POOL, the PKI above, the revoked
+ * client listed, and IKE SAs of aes256gcm16-prfsha256-ecp256 only. */
+static const char *
+write_config(const char *name, const char *pool)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		"gateway = { name = \"t\"; sku = \"VpnGw1\"; };\n"
+		"dataplane = {\n"
+		"  lcores = \"1\"; file_prefix = \"ikeresp\";\n"
+		"  ports = (\n"
+		"    { name = \"up\"; role = \"uplink\"; device = \"net_null0\";\n"
+		"      address = \"172.16.10.1/24\"; gateway = \"172.16.10.254\"; },\n"
+		"    { name = \"vn\"; role = \"vnet\"; device = \"net_null1\";\n"
+		"      address = \"10.10.0.1/24\"; } );\n"
+		"  exception = { enabled = false; };\n"
+		"};\n"
+		"p2s = { tunnel_types = [ \"ikev2\" ];\n"
+		"        address_pool = [ \"%s\" ];\n"
+		"        routes = [ \"10.10.0.0/24\", \"192.168.50.0/24\" ];\n"
+		"        dns = [ \"10.10.0.53\" ]; };\n"
+		"control = { socket = \"%s/ctl.sock\"; };\n"
+		"auth = { root_cas = [ \"%s\" ];\n"
+		"         revoked = [ \"%s\" ];\n"
+		"         certificate = \"%s\"; private_key = \"%s\"; };\n"
+		"ike = { proposals = [ \"aes256gcm16-prfsha256-ecp256\" ]; };\n",
+		pool, tmpdir, pki.ca_pem, pki.revoked_hex, pki.gw_pem,
+		pki.gw_key);
+	return write_text(name, text);
+}
+
+/* ---- the responder's side: a control plane with IKE and no region ----------- */
+
+struct fx {
+	struct cp cp;
+	struct ike *ike;
+	uint16_t port, natt_port;
+};
+
+/* Two UDP ports that are free now (bound together, then released). */
+static int
+free_ports(uint16_t *a, uint16_t *b)
+{
+	int fd[2] = { -1, -1 }, rc = -1;
+	uint16_t port[2];
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		socklen_t sl = sizeof(sin);
+
+		fd[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		if (fd[i] < 0 || bind(fd[i], (struct sockaddr *)&sin,
+				      sizeof(sin)) < 0 ||
+		    getsockname(fd[i], (struct sockaddr *)&sin, &sl) < 0) {
+			fprintf(stderr, "cannot get a free UDP port: %s\n",
+				strerror(errno));
+			goto out;
+		}
+		port[i] = ntohs(sin.sin_port);
+	}
+	*a = port[0];
+	*b = port[1];
+	rc = 0;
+out:
+	for (unsigned i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return rc;
+}
+
+static int
+fx_open(struct fx *f, const char *cfg_path)
+{
+	char err[P2SGW_CFG_ERR_LEN + 256];
+	struct tm_net net = { 0 };
+
+	memset(f, 0, sizeof(*f));
+	if (p2sgw_config_load(cfg_path, &f->cp.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "config: %s\n", err);
+		return -1;
+	}
+	for (unsigned i = 0; i < f->cp.cfg.dataplane.n_ports; i++) {
+		const struct p2sgw_port_cfg *p = &f->cp.cfg.dataplane.ports[i];
+
+		if (p->role == P2SGW_PORT_UPLINK) {
+			net.local = p->address.addr;
+			net.uplink = p->address;
+			net.gateway = p->gateway;
+		}
+	}
+	f->cp.loop = loop_new();
+	f->cp.tm = tm_new(&net);
+	if (f->cp.loop == NULL || f->cp.tm == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return -1;
+	}
+	if (free_ports(&f->port, &f->natt_port) < 0)
+		return -1;
+	f->ike = ike_new(&f->cp, f->port, f->natt_port, err, sizeof(err));
+	if (f->ike == NULL) {
+		fprintf(stderr, "cannot start the IKEv2 responder on UDP %u and "
+			"%u: %s\n", f->port, f->natt_port, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fx_close(struct fx *f)
+{
+	ike_free(f->ike);
+	tm_free(f->cp.tm);
+	loop_free(f->cp.loop);
+	p2sgw_config_free(&f->cp.cfg);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- the initiator ------------------------------------------------------------ */
+
+struct ini {
+	struct fx *fx;
+	int fd;
+	uint16_t port;			/* ours, on 127.0.0.1 */
+	uint32_t esp_spi;		/* ours, in IKE_AUTH's SA */
+	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	struct ike_suite suite;
+	uint8_t ni[IKE_NONCE_LEN], nr[IKE_NONCE_MAX];
+	size_t nr_len;
+	uint16_t peer_hashes;
+	struct ike_keys k;
+	struct ike_sk_dir out, in;
+	uint64_t iv_seq;
+	uint8_t init_req[MSG_MAX], init_resp[MSG_MAX];
+	size_t init_req_len, init_resp_len;
+};
+
+/* What IKE_SA_INIT offers. */
+struct init_opt {
+	uint16_t keylen;		/* the ENCR transform's KEY_LENGTH */
+	uint16_t groups[2];		/* DH transforms (0 ends the list) */
+	uint16_t ke;			/* the KE payload's group */
+	uint8_t extra;			/* an unknown payload, 0: none */
+	bool extra_critical;
+};
+
+static const struct init_opt INIT_OK = {
+	256, { IKE_DH_ECP256 }, IKE_DH_ECP256, 0, false
+};
+
+/* What the responder gave in a successful IKE_AUTH. */
+struct granted {
+	uint32_t vip;
+	uint32_t esp_spi;		/* its SPI, in the response's SA */
+};
+
+static int
+ini_open(struct ini *c, struct fx *fx)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(LOCALHOST) };
+	socklen_t sl = sizeof(sin);
+
+	memset(c, 0, sizeof(*c));
+	c->fx = fx;
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(c->fd, (struct sockaddr *)&sin, &sl) < 0) {
+		fprintf(stderr, "initiator socket on 127.0.0.1: %s\n",
+			strerror(errno));
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	c->port = ntohs(sin.sin_port);
+	c->esp_spi = ESP_SPI_BASE + c->port;
+	c->suite = (struct ike_suite){ IKE_ENCR_AES_GCM16, IKE_INTEG_NONE,
+		IKE_PRF_HMAC_SHA256, IKE_DH_ECP256 };
+	if (RAND_bytes(c->spi_i, sizeof(c->spi_i)) != 1 ||
+	    RAND_bytes(c->ni, sizeof(c->ni)) != 1)
+		return -1;
+	c->spi_i[0] |= 1;		/* never zero */
+	return 0;
+}
+
+static void
+ini_close(struct ini *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	OPENSSL_cleanse(c, sizeof(*c));
+	c->fd = -1;
+}
+
+/* ---- datagrams ---- */
+
+static void
+send_msg(const struct ini *c, const uint8_t *b, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(LOCALHOST),
+		.sin_port = htons(c->fx->port) };
+
+	CHECK(sendto(c->fd, b, len, 0, (struct sockaddr *)&to, sizeof(to)) ==
+	      (ssize_t)len, "sendto: %s", strerror(errno));
+}
+
+/* Run the loop until a datagram arrives (its length) or 0.5 s pass (0). */
+static size_t
+recv_msg(const struct ini *c, uint8_t *b, size_t cap)
+{
+	for (unsigned i = 0; i < 50; i++) {
+		ssize_t n;
+
+		loop_run_once(c->fx->cp.loop, 10);
+		n = recv(c->fd, b, cap, MSG_DONTWAIT);
+		if (n > 0)
+			return (size_t)n;
+	}
+	return 0;
+}
+
+static size_t
+xchg(const struct ini *c, const uint8_t *req, size_t len, uint8_t *resp,
+     size_t cap)
+{
+	send_msg(c, req, len);
+	return recv_msg(c, resp, cap);
+}
+
+/* Send REQ; true when nothing comes back while the loop runs a while. */
+static bool
+no_answer(const struct ini *c, const uint8_t *req, size_t len)
+{
+	uint8_t b[MSG_MAX];
+
+	send_msg(c, req, len);
+	for (unsigned i = 0; i < 5; i++)
+		loop_run_once(c->fx->cp.loop, 10);
+	return recv(c->fd, b, sizeof(b), MSG_DONTWAIT) < 0;
+}
+
+/* ---- building ---- */
+
+static void
+natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8], uint32_t addr,
+	  uint16_t port, uint8_t out[IKE_NATD_LEN])
+{
+	uint8_t in[22];
+	unsigned int n = 0;
+
+	memcpy(in, spi_i, 8);
+	memcpy(in + 8, spi_r, 8);
+	ike_put32(in + 16, addr);
+	ike_put16(in + 20, port);
+	EVP_Digest(in, sizeof(in), out, &n, EVP_sha1(), NULL);
+}
+
+static uint8_t *
+put_xform(uint8_t *p, bool last, uint8_t type, uint16_t id, uint16_t keylen)
+{
+	size_t len = IKE_XFORM_HDR_LEN + (keylen ? IKE_ATTR_TV_LEN : 0);
+
+	p[0] = last ? IKE_XFORM_LAST : IKE_XFORM_MORE;
+	p[1] = 0;
+	ike_put16(p + 2, (uint16_t)len);
+	p[4] = type;
+	p[5] = 0;
+	ike_put16(p + 6, id);
+	if (keylen) {
+		ike_put16(p + 8, IKE_ATTR_TV | IKE_ATTR_KEY_LENGTH);
+		ike_put16(p + 10, keylen);
+	}
+	return p + len;
+}
+
+/* One IKE proposal: AES-GCM-16 with KEYLEN, PRF-SHA256, the groups. */
+static void
+out_ike_sa(struct ike_out *o, const struct init_opt *opt)
+{
+	unsigned ng = opt->groups[1] ? 2 : 1;
+	size_t len = IKE_PROP_HDR_LEN + IKE_XFORM_HDR_LEN + IKE_ATTR_TV_LEN +
+		IKE_XFORM_HDR_LEN + ng * IKE_XFORM_HDR_LEN;
+	uint8_t *p = ike_out_pl(o, IKE_PL_SA, len);
+
+	if (p == NULL)
+		return;
+	p[0] = IKE_PROP_LAST;
+	p[1] = 0;
+	ike_put16(p + 2, (uint16_t)len);
+	p[4] = 1;
+	p[5] = IKE_PROTO_IKE;
+	p[6] = 0;
+	p[7] = (uint8_t)(2 + ng);
+	p += IKE_PROP_HDR_LEN;
+	p = put_xform(p, false, IKE_XF_ENCR, IKE_ENCR_AES_GCM16, opt->keylen);
+	p = put_xform(p, false, IKE_XF_PRF, IKE_PRF_HMAC_SHA256, 0);
+	for (unsigned i = 0; i < ng; i++)
+		p = put_xform(p, i + 1 == ng, IKE_XF_DH, opt->groups[i], 0);
+}
+
+/* IKE_SA_INIT request into c->init_req; DH is the key pair of opt->ke. */
+static size_t
+build_init(struct ini *c, const struct init_opt *opt, const struct ike_dh *dh)
+{
+	static const uint8_t zero[8];
+	struct ike_hdr h = { .exchange = IKE_SA_INIT,
+		.flags = IKE_FLAG_INITIATOR };
+	size_t klen = ike_dh_len(opt->ke);
+	uint8_t natd[IKE_NATD_LEN], hashes[6] = { 0, 2, 0, 3, 0, 4 };
+	struct ike_out o;
+	uint8_t *p;
+
+	memcpy(h.spi_i, c->spi_i, IKE_SPI_LEN);
+	ike_out_init(&o, c->init_req, sizeof(c->init_req), &h);
+	out_ike_sa(&o, opt);
+	p = ike_out_pl(&o, IKE_PL_KE, IKE_KE_FIXED + klen);
+	if (p != NULL) {
+		ike_put16(p, opt->ke);
+		p[2] = p[3] = 0;
+		CHECK(ike_dh_public(dh, p + IKE_KE_FIXED, klen) == 0, "KE");
+	}
+	ike_out_copy(&o, IKE_PL_NONCE, c->ni, sizeof(c->ni));
+	if (opt->extra) {
+		p = ike_out_pl(&o, opt->extra, 4);
+		if (p != NULL) {
+			memcpy(p, "\xde\xad\xbe\xef", 4);
+			if (opt->extra_critical)
+				p[-3] |= IKE_CRITICAL;
+		}
+	}
+	natd_hash(c->spi_i, zero, LOCALHOST, c->port, natd);
+	ike_out_notify(&o, 0, IKE_N_NAT_DETECTION_SOURCE_IP, natd, sizeof(natd));
+	natd_hash(c->spi_i, zero, LOCALHOST, c->fx->port, natd);
+	ike_out_notify(&o, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, natd,
+		       sizeof(natd));
+	ike_out_notify(&o, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hashes,
+		       sizeof(hashes));
+	CHECK(ike_out_finish(&o) == 0, "IKE_SA_INIT does not fit");
+	c->init_req_len = o.len;
+	return o.len;
+}
+
+/* AUTH octets: MSG | NONCE | prf(SK_p, ID payload body). */
+static size_t
+auth_octets(const struct ini *c, const uint8_t *msg, size_t mlen,
+	    const uint8_t *nonce, size_t nlen, const uint8_t *skp,
+	    const uint8_t *id, size_t idlen, uint8_t *out)
+{
+	memcpy(out, msg, mlen);
+	memcpy(out + mlen, nonce, nlen);
+	if (ike_prf(c->suite.prf, skp, c->k.p_len, id, idlen,
+		    out + mlen + nlen) < 0)
+		return 0;
+	return mlen + nlen + ike_prf_len(c->suite.prf);
+}
+
+static const struct ike_ts ANY_TS = { IKE_TS_IPV4_ADDR_RANGE, 0, 0, 65535,
+	0, 0xffffffff };
+
+/* The inner payloads of IKE_AUTH for WHO into BUF; their first type in
+ * *FIRST. */
+static size_t
+build_auth(const struct ini *c, const struct client *who, bool with_cp,
+	   uint8_t *buf, size_t cap, uint8_t *first)
+{
+	static uint8_t octets[2 * MSG_MAX];
+	uint8_t idi[IKE_ID_FIXED + 64], sig[1024], method = 0;
+	size_t idlen = IKE_ID_FIXED + strlen(who->fqdn), olen, slen = 0;
+	struct ike_choice esp = { .proto = IKE_PROTO_ESP,
+		.spi_len = IKE_ESP_SPI_LEN, .num = 1,
+		.encr = IKE_ENCR_AES_GCM16, .encr_keylen = 256,
+		.esn = IKE_ESN_NO };
+	unsigned char *der = NULL;
+	int dlen = i2d_X509(who->cert, &der);
+	char err[256];
+	struct ike_out o;
+	uint8_t *p;
+
+	idi[0] = IKE_ID_FQDN;
+	idi[1] = idi[2] = idi[3] = 0;
+	memcpy(idi + IKE_ID_FIXED, who->fqdn, strlen(who->fqdn));
+	ike_out_chain(&o, buf, cap);
+	ike_out_copy(&o, IKE_PL_IDI, idi, idlen);
+	p = ike_out_pl(&o, IKE_PL_CERT, IKE_CERT_FIXED + (size_t)dlen);
+	if (p != NULL) {
+		p[0] = IKE_CERT_X509_SIG;
+		memcpy(p + 1, der, (size_t)dlen);
+	}
+	OPENSSL_free(der);
+	olen = auth_octets(c, c->init_req, c->init_req_len, c->nr, c->nr_len,
+			   c->k.pi, idi, idlen, octets);
+	CHECK(olen > 0 && x509_auth_sign(who->key, c->peer_hashes, octets,
+					 olen, &method, sig, sizeof(sig),
+					 &slen, err, sizeof(err)) == 0,
+	      "signing as %s: %s", who->fqdn, err);
+	p = ike_out_pl(&o, IKE_PL_AUTH, IKE_AUTH_FIXED + slen);
+	if (p != NULL) {
+		p[0] = method;
+		p[1] = p[2] = p[3] = 0;
+		memcpy(p + IKE_AUTH_FIXED, sig, slen);
+	}
+	if (with_cp) {
+		/* CFG_REQUEST for INTERNAL_IP4_ADDRESS and INTERNAL_IP4_DNS */
+		static const uint8_t cp[] = { IKE_CFG_REQUEST, 0, 0, 0,
+			0, IKE_CFG_IP4_ADDRESS, 0, 0, 0, IKE_CFG_IP4_DNS, 0, 0 };
+
+		ike_out_copy(&o, IKE_PL_CP, cp, sizeof(cp));
+	}
+	ike_put32(esp.spi, c->esp_spi);
+	ike_out_sa(&o, &esp);
+	ike_out_ts(&o, IKE_PL_TSI, &ANY_TS, 1);
+	ike_out_ts(&o, IKE_PL_TSR, &ANY_TS, 1);
+	CHECK(!o.overflow, "IKE_AUTH does not fit");
+	*first = ike_out_first(&o);
+	return o.len;
+}
+
+/* A request of EXCHANGE with MSGID protecting INNER (FIRST its first
+ * payload type) into OUT. */
+static size_t
+seal(struct ini *c, uint8_t exchange, uint32_t msgid, const uint8_t *inner,
+     size_t ilen, uint8_t first, uint8_t *out, size_t cap)
+{
+	struct ike_hdr h = { .exchange = exchange, .msgid = msgid,
+		.flags = IKE_FLAG_INITIATOR };
+	size_t iv = c->out.encr == IKE_ENCR_AES_GCM16 ? IKE_GCM_IV_LEN :
+		IKE_CBC_IV_LEN;
+	struct ike_out o;
+	uint8_t *p;
+
+	memcpy(h.spi_i, c->spi_i, IKE_SPI_LEN);
+	memcpy(h.spi_r, c->spi_r, IKE_SPI_LEN);
+	ike_out_init(&o, out, cap, &h);
+	p = ike_out_pl(&o, IKE_PL_SK, ike_sk_body_len(&c->out, ilen));
+	if (p == NULL || ike_out_finish(&o) < 0) {
+		CHECK(0, "request of %zu bytes does not fit", ilen);
+		return 0;
+	}
+	p[-IKE_GEN_HDR_LEN] = first;
+	if (ilen > 0)
+		memcpy(p + iv, inner, ilen);
+	if (ike_sk_seal(&c->out, ++c->iv_seq, out, (size_t)(p - out), ilen,
+			o.len) < 0) {
+		CHECK(0, "cannot seal");
+		return 0;
+	}
+	return o.len;
+}
+
+/* Check the header of response B to our request (EXCHANGE, MSGID) and
+ * open its SK payload into M (which points into B). 0, or -1. */
+static int
+open_resp(const struct ini *c, uint8_t *b, size_t len, uint8_t exchange,
+	  uint32_t msgid, struct ike_msg *m)
+{
+	const char *why = "";
+	uint8_t *inner;
+	size_t ilen;
+
+	if (len == 0 || ike_parse(b, len, m, &why) < 0) {
+		CHECK(0, "no response, or it does not parse: %s", why);
+		return -1;
+	}
+	CHECK(!memcmp(m->hdr.spi_i, c->spi_i, 8) &&
+	      !memcmp(m->hdr.spi_r, c->spi_r, 8), "response's SPIs");
+	CHECK(m->hdr.flags == IKE_FLAG_RESPONSE && m->hdr.version == IKE_VERSION,
+	      "response's flags %#x", m->hdr.flags);
+	CHECK(m->hdr.exchange == exchange && m->hdr.msgid == msgid,
+	      "exchange %u message %u, want %u %u", m->hdr.exchange,
+	      m->hdr.msgid, exchange, msgid);
+	CHECK(m->n == 1 && m->pl[0].type == IKE_PL_SK, "only an SK payload");
+	if (m->sk_off == 0 ||
+	    ike_sk_open(&c->in, b, m->sk_off, len, &inner, &ilen) < 0) {
+		CHECK(0, "the response's SK payload does not open");
+		return -1;
+	}
+	if (ike_parse_inner(m, m->sk_first, inner, ilen, &why) < 0) {
+		CHECK(0, "inner payloads: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the responder's answers ---- */
+
+/* B is exactly an unprotected IKE_SA_INIT response to C carrying the
+ * single notify TYPE with DATA. */
+static void
+expect_init_notify(const struct ini *c, const uint8_t *b, size_t len,
+		   uint16_t type, const void *data, size_t dlen)
+{
+	struct ike_hdr h = { .exchange = IKE_SA_INIT,
+		.flags = IKE_FLAG_RESPONSE };
+	uint8_t want[128];
+	struct ike_out o;
+
+	memcpy(h.spi_i, c->spi_i, IKE_SPI_LEN);
+	ike_out_init(&o, want, sizeof(want), &h);
+	ike_out_notify(&o, 0, type, data, dlen);
+	ike_out_finish(&o);
+	CHECK(len == o.len && memcmp(b, want, len) == 0,
+	      "want exactly N(%s) (%zu bytes), got %zu bytes",
+	      ike_notify_name(type), o.len, len);
+}
+
+/* M (opened) carries exactly one notify TYPE and nothing else. */
+static void
+expect_sk_notify(const struct ike_msg *m, uint16_t type)
+{
+	struct ike_notify_pl n = { 0 };
+	const char *why;
+
+	CHECK(m->n == 2 && m->pl[1].type == IKE_PL_NOTIFY && m->pl[1].inner,
+	      "one inner payload, got %u payloads", m->n);
+	if (m->n != 2)
+		return;
+	CHECK(ike_dec_notify(&m->pl[1], &n, &why) == 0 && n.proto == 0 &&
+	      n.spi_len == 0 && n.type == type && n.len == 0,
+	      "N(%s), got notify %u with %zu bytes", ike_notify_name(type),
+	      n.type, n.len);
+}
+
+/* Check the IKE_SA_INIT response B (payload by payload) and derive the
+ * IKE SA's keys from it with DH. 0, or -1. */
+static int
+take_init_resp(struct ini *c, struct ike_dh *dh, uint8_t *b, size_t len)
+{
+	static const uint8_t want_types[] = { IKE_PL_SA, IKE_PL_KE,
+		IKE_PL_NONCE, IKE_PL_NOTIFY, IKE_PL_NOTIFY, IKE_PL_CERTREQ,
+		IKE_PL_NOTIFY };
+	static const uint16_t want_notify[] = { IKE_N_NAT_DETECTION_SOURCE_IP,
+		IKE_N_NAT_DETECTION_DESTINATION_IP,
+		IKE_N_SIGNATURE_HASH_ALGORITHMS };
+	static struct ike_sa_pl sa;
+	static struct ike_msg m;
+	uint8_t gir[IKE_MAX_DH_LEN], natd[2][IKE_NATD_LEN], ca_hash[20];
+	uint8_t spki_buf[512], *spki = spki_buf;
+	unsigned nn = 0, hl = 0;
+	struct ike_ke ke = { 0 };
+	const char *why = "";
+	size_t glen = 0;
+	int spki_len;
+
+	if (len == 0 || ike_parse(b, len, &m, &why) < 0) {
+		CHECK(0, "IKE_SA_INIT response missing or malformed: %s", why);
+		return -1;
+	}
+	memcpy(c->spi_r, m.hdr.spi_r, IKE_SPI_LEN);
+	CHECK(!memcmp(m.hdr.spi_i, c->spi_i, 8) &&
+	      memcmp(c->spi_r, "\0\0\0\0\0\0\0\0", 8) != 0, "SPIs");
+	CHECK(m.hdr.flags == IKE_FLAG_RESPONSE && m.hdr.msgid == 0 &&
+	      m.hdr.exchange == IKE_SA_INIT, "header");
+	CHECK(m.n == sizeof(want_types) && m.sk_off == 0, "%u payloads", m.n);
+	for (unsigned i = 0; i < m.n && i < sizeof(want_types); i++)
+		CHECK(m.pl[i].type == want_types[i] && !m.pl[i].critical,
+		      "payload %u is %u, want %u", i, m.pl[i].type,
+		      want_types[i]);
+	if (m.n != sizeof(want_types))
+		return -1;
+
+	/* SA: our proposal 1 with one transform of each type */
+	CHECK(ike_dec_sa(&m.pl[0], &sa, &why) == 0 && sa.n == 1, "SA: %s", why);
+	CHECK(sa.prop[0].num == 1 && sa.prop[0].proto == IKE_PROTO_IKE &&
+	      sa.prop[0].spi_len == 0 && sa.prop[0].n_xf == 3, "proposal");
+	CHECK(sa.prop[0].xf[0].type == IKE_XF_ENCR &&
+	      sa.prop[0].xf[0].id == IKE_ENCR_AES_GCM16 &&
+	      sa.prop[0].xf[0].keylen == 256 &&
+	      sa.prop[0].xf[1].type == IKE_XF_PRF &&
+	      sa.prop[0].xf[1].id == IKE_PRF_HMAC_SHA256 &&
+	      sa.prop[0].xf[2].type == IKE_XF_DH &&
+	      sa.prop[0].xf[2].id == IKE_DH_ECP256, "transforms");
+
+	/* KE, Nonce */
+	CHECK(ike_dec_ke(&m.pl[1], &ke, &why) == 0 &&
+	      ke.group == IKE_DH_ECP256 && ke.len == ike_dh_len(IKE_DH_ECP256) &&
+	      m.pl[1].body[2] == 0 && m.pl[1].body[3] == 0, "KE");
+	CHECK(m.pl[2].len == IKE_NONCE_LEN, "Nr of %u bytes", m.pl[2].len);
+	c->nr_len = m.pl[2].len <= IKE_NONCE_MAX ? m.pl[2].len : 0;
+	memcpy(c->nr, m.pl[2].body, c->nr_len);
+
+	/* NAT_DETECTION_*: no NAT between 127.0.0.1 and 127.0.0.1 */
+	natd_hash(c->spi_i, c->spi_r, LOCALHOST, c->fx->port, natd[0]);
+	natd_hash(c->spi_i, c->spi_r, LOCALHOST, c->port, natd[1]);
+	for (unsigned i = 3; i < m.n; i++) {
+		struct ike_notify_pl n;
+
+		if (m.pl[i].type != IKE_PL_NOTIFY)
+			continue;
+		CHECK(ike_dec_notify(&m.pl[i], &n, &why) == 0 && n.proto == 0 &&
+		      n.spi_len == 0 && nn < 3 && n.type == want_notify[nn],
+		      "notify %u: %u", nn, n.type);
+		if (nn < 2)
+			CHECK(n.len == IKE_NATD_LEN &&
+			      !memcmp(n.data, natd[nn], IKE_NATD_LEN),
+			      "NAT_DETECTION hash %u", nn);
+		else
+			CHECK(n.len == 6 && !memcmp(n.data, "\0\2\0\3\0\4", 6),
+			      "SIGNATURE_HASH_ALGORITHMS SHA-256/384/512");
+		nn++;
+	}
+	c->peer_hashes = SIGHASHES;
+
+	/* CERTREQ: the SHA-1 of our CA's SubjectPublicKeyInfo */
+	spki_len = i2d_PUBKEY(pki.k_ca, &spki);
+	EVP_Digest(spki_buf, (size_t)spki_len, ca_hash, &hl, EVP_sha1(), NULL);
+	CHECK(m.pl[5].len == 1 + sizeof(ca_hash) &&
+	      m.pl[5].body[0] == IKE_CERT_X509_SIG &&
+	      !memcmp(m.pl[5].body + 1, ca_hash, sizeof(ca_hash)), "CERTREQ");
+
+	if (ke.len == 0 || c->nr_len == 0 ||
+	    ike_dh_shared(dh, ke.data, ke.len, gir, sizeof(gir), &glen) < 0 ||
+	    ike_derive_keys(&c->suite, c->ni, sizeof(c->ni), c->nr, c->nr_len,
+			    gir, glen, c->spi_i, c->spi_r, NULL, 0, &c->k) < 0) {
+		CHECK(0, "cannot derive the IKE SA's keys");
+		return -1;
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+	c->out = (struct ike_sk_dir){ c->suite.encr, c->suite.integ, c->k.ei,
+		NULL };
+	c->in = (struct ike_sk_dir){ c->suite.encr, c->suite.integ, c->k.er,
+		NULL };
+	memcpy(c->init_resp, b, len);
+	c->init_resp_len = len;
+	return 0;
+}
+
+/* IKE_SA_INIT with the default offer; 0 once the keys are derived. */
+static int
+do_init(struct ini *c)
+{
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	uint8_t resp[MSG_MAX];
+	size_t len;
+	int rc = -1;
+
+	if (dh != NULL) {
+		len = build_init(c, &INIT_OK, dh);
+		rc = take_init_resp(c, dh, resp,
+				    xchg(c, c->init_req, len, resp, sizeof(resp)));
+	}
+	ike_dh_free(dh);
+	return rc;
+}
+
+/* The sealed IKE_AUTH request (message 1) for WHO into REQ. */
+static size_t
+auth_request(struct ini *c, const struct client *who, bool with_cp,
+	     uint32_t msgid, uint8_t *req, size_t cap)
+{
+	uint8_t inner[MSG_MAX], first = 0;
+	size_t ilen = build_auth(c, who, with_cp, inner, sizeof(inner), &first);
+
+	return seal(c, IKE_AUTH, msgid, inner, ilen, first, req, cap);
+}
+
+static uint32_t
+ts_pl_addr(const struct ike_pl *p, unsigned i, unsigned off)
+{
+	return ike_get32(p->body + IKE_TS_FIXED + i * IKE_TS4_LEN + off);
+}
+
+/* Check a successful IKE_AUTH response M (opened) payload by payload;
+ * what it grants into G. */
+static void
+check_auth_ok(const struct ini *c, const struct ike_msg *m, struct granted *g)
+{
+	static const uint8_t want_types[] = { IKE_PL_IDR, IKE_PL_CERT,
+		IKE_PL_AUTH, IKE_PL_CP, IKE_PL_SA, IKE_PL_TSI, IKE_PL_TSR };
+	static uint8_t octets[2 * MSG_MAX];
+	static struct ike_sa_pl sa;
+	const struct ike_pl *p = m->pl + 1;	/* after the SK payload */
+	struct ike_auth_pl a = { 0 };
+	struct ike_ts_pl ts;
+	unsigned char *der = NULL;
+	int dlen = i2d_X509(pki.gw, &der);
+	const char *why = "";
+	uint8_t cp[20];
+	char err[256] = "";
+	size_t olen;
+
+	memset(g, 0, sizeof(*g));
+	CHECK(m->n == 1 + sizeof(want_types), "%u inner payloads", m->n - 1);
+	if (m->n != 1 + sizeof(want_types)) {
+		OPENSSL_free(der);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(want_types); i++)
+		CHECK(p[i].type == want_types[i] && p[i].inner,
+		      "inner payload %u is %u, want %u", i, p[i].type,
+		      want_types[i]);
+
+	/* IDr: the gateway certificate's dNSName; its certificate */
+	CHECK(p[0].len == IKE_ID_FIXED + 11 && p[0].body[0] == IKE_ID_FQDN &&
+	      !memcmp(p[0].body + IKE_ID_FIXED, "vpn.gw.test", 11), "IDr");
+	CHECK(p[1].len == 1 + (size_t)dlen && p[1].body[0] == IKE_CERT_X509_SIG &&
+	      !memcmp(p[1].body + 1, der, (size_t)dlen), "CERT");
+	OPENSSL_free(der);
+
+	/* AUTH over RealMessage2 | Ni | prf(SK_pr, IDr') */
+	olen = auth_octets(c, c->init_resp, c->init_resp_len, c->ni,
+			   sizeof(c->ni), c->k.pr, p[0].body, p[0].len, octets);
+	CHECK(ike_dec_auth(&p[2], &a, &why) == 0 &&
+	      a.method == AUTH_DIGITAL_SIG, "AUTH method %u", a.method);
+	CHECK(olen > 0 && x509_auth_verify(X509_get0_pubkey(pki.gw), a.method,
+					   a.data, a.len, octets, olen, err,
+					   sizeof(err)) == 0,
+	      "the gateway's AUTH does not verify: %s", err);
+
+	/* CP: CFG_REPLY with the address and the DNS server, nothing else */
+	g->vip = p[3].len == sizeof(cp) ? ike_get32(p[3].body + 8) : 0;
+	memset(cp, 0, sizeof(cp));
+	cp[0] = IKE_CFG_REPLY;
+	ike_put16(cp + 4, IKE_CFG_IP4_ADDRESS);
+	ike_put16(cp + 6, 4);
+	ike_put32(cp + 8, g->vip);
+	ike_put16(cp + 12, IKE_CFG_IP4_DNS);
+	ike_put16(cp + 14, 4);
+	ike_put32(cp + 16, IP4(10, 10, 0, 53));
+	CHECK(p[3].len == sizeof(cp) && !memcmp(p[3].body, cp, sizeof(cp)),
+	      "CP reply of %u bytes", p[3].len);
+	CHECK(pool_contains(&c->fx->ike->pool, g->vip), "VIP %s not in the pool",
+	      TUN_IP(g->vip));
+
+	/* SA: our ESP proposal 1, the responder's SPI, GCM-256, no ESN */
+	CHECK(ike_dec_sa(&p[4], &sa, &why) == 0 && sa.n == 1, "ESP SA: %s", why);
+	CHECK(sa.prop[0].num == 1 && sa.prop[0].proto == IKE_PROTO_ESP &&
+	      sa.prop[0].spi_len == IKE_ESP_SPI_LEN && sa.prop[0].n_xf == 2 &&
+	      sa.prop[0].xf[0].type == IKE_XF_ENCR &&
+	      sa.prop[0].xf[0].id == IKE_ENCR_AES_GCM16 &&
+	      sa.prop[0].xf[0].keylen == 256 &&
+	      sa.prop[0].xf[1].type == IKE_XF_ESN &&
+	      sa.prop[0].xf[1].id == IKE_ESN_NO, "ESP proposal");
+	g->esp_spi = ike_get32(sa.prop[0].spi);
+	CHECK(g->esp_spi >= P2SGW_SPI_MIN, "ESP SPI %#x", g->esp_spi);
+
+	/* TSi: the VIP alone; TSr: the routes */
+	CHECK(ike_dec_ts(&p[5], &ts, &why) == 0 && ts.n == 1 &&
+	      ts.ts[0].start == g->vip && ts.ts[0].end == g->vip &&
+	      ts.ts[0].proto == 0 && ts.ts[0].sport == 0 &&
+	      ts.ts[0].eport == 65535, "TSi");
+	CHECK(ike_dec_ts(&p[6], &ts, &why) == 0 && ts.n == 2 &&
+	      ts_pl_addr(&p[6], 0, 8) == IP4(10, 10, 0, 0) &&
+	      ts_pl_addr(&p[6], 0, 12) == IP4(10, 10, 0, 255) &&
+	      ts_pl_addr(&p[6], 1, 8) == IP4(192, 168, 50, 0) &&
+	      ts_pl_addr(&p[6], 1, 12) == IP4(192, 168, 50, 255) &&
+	      ts.ts[0].eport == 65535 && ts.ts[1].eport == 65535, "TSr");
+}
+
+/* The responder's IKE SA for C, or NULL. */
+static struct ike_sa *
+resp_sa(const struct ini *c)
+{
+	return ike_sa_by_spi_r(c->fx->ike, c->spi_r);
+}
+
+/* INIT then AUTH as WHO; the response opened into M (pointing into
+ * RESP). 0, or -1. */
+static int
+connect_as(struct ini *c, const struct client *who, bool with_cp,
+	   uint8_t *resp, size_t cap, struct ike_msg *m)
+{
+	uint8_t req[MSG_MAX];
+	size_t len;
+
+	if (do_init(c) < 0)
+		return -1;
+	len = auth_request(c, who, with_cp, 1, req, sizeof(req));
+	return open_resp(c, resp, xchg(c, req, len, resp, cap), IKE_AUTH, 1, m);
+}
+
+/* ---- the scenarios ------------------------------------------------------------ */
+
+static struct ike_msg msg;		/* a response, opened */
+
+static uint64_t
+stats_json(struct ike *x, const char *key)
+{
+	struct jw w = { 0 };
+	json_object *o, *ike, *v;
+	uint64_t r = UINT64_MAX;
+	char *s;
+
+	jw_obj(&w, NULL);
+	ike_show_stats(x, &w);
+	jw_end_obj(&w);
+	s = jw_finish(&w);
+	o = s != NULL ? json_tokener_parse(s) : NULL;
+	if (o != NULL && json_object_object_get_ex(o, "ike", &ike) &&
+	    json_object_object_get_ex(ike, key, &v))
+		r = (uint64_t)json_object_get_int64(v);
+	json_object_put(o);
+	free(s);
+	return r;
+}
+
+/* 3: a KE for a group the configuration does not allow. */
+static void
+test_invalid_ke(struct fx *f)
+{
+	static const struct {
+		struct init_opt opt;
+		const char *what;
+	} cases[] = {
+		{ { 256, { IKE_DH_ECP256, IKE_DH_MODP2048 }, IKE_DH_MODP2048,
+		    0, false }, "ecp256+modp2048 offered, KE modp2048" },
+		{ { 256, { IKE_DH_ECP256 }, IKE_DH_ECP384, 0, false },
+		  "ecp256 offered, KE ecp384" },
+	};
+	static const uint8_t ecp256[2] = { 0, IKE_DH_ECP256 };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct ike_stats st = f->ike->st;
+		struct ike_dh *dh = ike_dh_new(cases[i].opt.ke);
+		uint8_t resp[MSG_MAX];
+		struct ini c;
+		size_t len;
+
+		if (dh == NULL || ini_open(&c, f) < 0) {
+			CHECK(0, "set-up");
+			ike_dh_free(dh);
+			return;
+		}
+		len = build_init(&c, &cases[i].opt, dh);
+		len = xchg(&c, c.init_req, len, resp, sizeof(resp));
+		expect_init_notify(&c, resp, len, IKE_N_INVALID_KE_PAYLOAD,
+				   ecp256, 2);
+		CHECK(f->ike->st.invalid_ke == st.invalid_ke + 1, "%s: counted",
+		      cases[i].what);
+		CHECK(f->ike->n_sa == 0 && f->ike->n_half_open == 0 &&
+		      stats_json(f->ike, "ike_sas") == 0, "%s: an SA was kept",
+		      cases[i].what);
+		ike_dh_free(dh);
+		ini_close(&c);
+	}
+}
+
+/* 4: AES-GCM-128 only. */
+static void
+test_no_proposal(struct fx *f)
+{
+	struct init_opt opt = INIT_OK;
+	struct ike_stats st = f->ike->st;
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	uint8_t resp[MSG_MAX];
+	struct ini c;
+	size_t len;
+
+	opt.keylen = 128;
+	if (dh == NULL || ini_open(&c, f) < 0) {
+		CHECK(0, "set-up");
+		ike_dh_free(dh);
+		return;
+	}
+	len = build_init(&c, &opt, dh);
+	len = xchg(&c, c.init_req, len, resp, sizeof(resp));
+	expect_init_notify(&c, resp, len, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	CHECK(f->ike->st.no_proposal == st.no_proposal + 1, "counted");
+	CHECK(f->ike->n_sa == 0, "an SA was kept");
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* 5: an unknown payload, critical then not. */
+static void
+test_unknown_payload(struct fx *f)
+{
+	struct init_opt opt = INIT_OK;
+	struct ike_stats st = f->ike->st;
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	uint8_t resp[MSG_MAX], type = UNKNOWN_PL;
+	size_t n_sa = f->ike->n_sa, len;
+	struct ini c;
+
+	if (dh == NULL || ini_open(&c, f) < 0) {
+		CHECK(0, "set-up");
+		ike_dh_free(dh);
+		return;
+	}
+	opt.extra = UNKNOWN_PL;
+	opt.extra_critical = true;
+	len = build_init(&c, &opt, dh);
+	len = xchg(&c, c.init_req, len, resp, sizeof(resp));
+	expect_init_notify(&c, resp, len, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+			   &type, 1);
+	CHECK(f->ike->st.unsupported_critical == st.unsupported_critical + 1,
+	      "counted");
+	CHECK(f->ike->n_sa == n_sa, "an SA was kept");
+
+	/* the same, not critical: ignored, the SA is made */
+	opt.extra_critical = false;
+	len = build_init(&c, &opt, dh);
+	CHECK(take_init_resp(&c, dh, resp, xchg(&c, c.init_req, len, resp,
+						sizeof(resp))) == 0,
+	      "non-critical unknown payload not ignored");
+	CHECK(f->ike->n_sa == n_sa + 1 && f->ike->n_half_open == n_sa + 1 &&
+	      resp_sa(&c) != NULL, "half-open SA");
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(f->ike, resp_sa(&c), "test done");
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* 6: datagrams that do not parse: no answer, counted as bad. */
+static void
+test_malformed(struct fx *f)
+{
+	static const char *const what[] = {
+		"SA length beyond the message", "SA length below its header",
+		"header length above the datagram", "shorter than the header",
+		"cut inside a payload",
+	};
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	uint8_t bad[MSG_MAX];
+	struct ini c;
+	size_t len;
+
+	if (dh == NULL || ini_open(&c, f) < 0) {
+		CHECK(0, "set-up");
+		ike_dh_free(dh);
+		return;
+	}
+	len = build_init(&c, &INIT_OK, dh);
+	for (unsigned i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		struct ike_stats st = f->ike->st;
+		size_t n = len;
+
+		memcpy(bad, c.init_req, len);
+		switch (i) {
+		case 0:		/* the SA payload's length lies upwards */
+			ike_put16(bad + IKE_HDR_LEN + 2, (uint16_t)(len + 1));
+			break;
+		case 1:		/* ... and downwards */
+			ike_put16(bad + IKE_HDR_LEN + 2, 3);
+			break;
+		case 2:		/* truncated, the length field as it was */
+			n = 40;
+			break;
+		case 3:
+			n = 20;
+			break;
+		case 4:		/* truncated, the length field adjusted */
+			n = 60;
+			ike_put32(bad + 24, (uint32_t)n);
+			break;
+		}
+		CHECK(no_answer(&c, bad, n), "%s: answered", what[i]);
+		CHECK(f->ike->st.rx == st.rx + 1 &&
+		      f->ike->st.rx_bad == st.rx_bad + 1, "%s: not counted",
+		      what[i]);
+		CHECK(f->ike->n_sa == 0, "%s: SA made", what[i]);
+	}
+	CHECK(stats_json(f->ike, "rx_bad") == f->ike->st.rx_bad,
+	      "rx_bad in the stats");
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* KEYMAT for the CHILD SA as the initiator derives it: the tunnel holds
+ * i->r keys as key_in and r->i keys as key_out. */
+static void
+check_child_keys(const struct ini *c, const struct tunnel *t)
+{
+	uint8_t km[2 * P2SGW_GCM_KEYMAT_LEN];
+
+	CHECK(ike_child_keymat(c->suite.prf, c->k.d, c->k.d_len, NULL, 0, c->ni,
+			       sizeof(c->ni), c->nr, c->nr_len, km,
+			       sizeof(km)) == 0, "KEYMAT");
+	CHECK(t->keys != NULL, "the tunnel has no raw keys");
+	if (t->keys == NULL)
+		return;
+	CHECK(t->keys->key_len == P2SGW_GCM_KEYMAT_LEN &&
+	      t->keys->auth_len == 0, "key lengths %u %u", t->keys->key_len,
+	      t->keys->auth_len);
+	CHECK(!memcmp(t->keys->key_in, km, P2SGW_GCM_KEYMAT_LEN),
+	      "key_in is not KEYMAT's first 36 bytes");
+	CHECK(!memcmp(t->keys->key_out, km + P2SGW_GCM_KEYMAT_LEN,
+		      P2SGW_GCM_KEYMAT_LEN),
+	      "key_out is not KEYMAT's second 36 bytes");
+	OPENSSL_cleanse(km, sizeof(km));
+}
+
+/* The tunnel of C's IKE SA, checked against what it was granted. */
+static struct tunnel *
+check_tunnel(const struct ini *c, const struct granted *g)
+{
+	struct ike_sa *sa = resp_sa(c);
+	struct tunnel *t;
+	char name[P2SGW_NAME_LEN];
+
+	CHECK(sa != NULL && sa->state == IKE_S_ESTABLISHED, "not established");
+	if (sa == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "ike-%llu", (unsigned long long)sa->id);
+	t = tm_find(c->fx->cp.tm, name);
+	CHECK(t != NULL && !strcmp(sa->child.name, name), "no tunnel %s", name);
+	if (t == NULL)
+		return NULL;
+	CHECK(t->kind == TK_IKE, "kind %u", t->kind);
+	CHECK(t->spec.vip == g->vip && t->spec.peer == LOCALHOST,
+	      "VIP %s peer %s", TUN_IP(t->spec.vip), TUN_IP(t->spec.peer));
+	CHECK(t->spec.spi_in == g->esp_spi && t->spec.spi_out == c->esp_spi,
+	      "SPIs %#x %#x", t->spec.spi_in, t->spec.spi_out);
+	CHECK(t->spec.suite == P2SGW_SUITE_AES256GCM16 && !t->spec.encap &&
+	      !t->spec.esn, "suite, encap, ESN");
+	CHECK(pool_in_use(&c->fx->ike->pool, g->vip), "VIP not taken");
+	check_child_keys(c, t);
+	return t;
+}
+
+/* 1, 2, 8: the handshake, retransmissions, INFORMATIONAL, DELETE. */
+static void
+test_handshake(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint8_t req[MSG_MAX], resp[MSG_MAX], raw[MSG_MAX], again[MSG_MAX];
+	size_t len, rlen, n_tun = f->cp.tm->n_tunnels;
+	struct ike_stats st = x->st;
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	struct granted g;
+	struct ike_sa *sa;
+	char name[P2SGW_NAME_LEN] = "";
+	struct ini c;
+
+	if (dh == NULL || ini_open(&c, f) < 0) {
+		CHECK(0, "set-up");
+		ike_dh_free(dh);
+		return;
+	}
+
+	/* IKE_SA_INIT, then the same request again: the same bytes */
+	len = build_init(&c, &INIT_OK, dh);
+	rlen = xchg(&c, c.init_req, len, resp, sizeof(resp));
+	if (take_init_resp(&c, dh, resp, rlen) < 0)
+		goto out;
+	CHECK(x->n_half_open == 1 && x->st.init_ok == st.init_ok + 1,
+	      "half-open SA");
+	CHECK(xchg(&c, c.init_req, len, again, sizeof(again)) == rlen &&
+	      !memcmp(resp, again, rlen), "IKE_SA_INIT retransmission");
+	CHECK(x->st.rx_retransmit == st.rx_retransmit + 1 && x->n_sa == 1,
+	      "retransmission counted, no new SA");
+
+	/* IKE_AUTH as the RSA client */
+	len = auth_request(&c, &pki.rsa, true, 1, req, sizeof(req));
+	rlen = xchg(&c, req, len, resp, sizeof(resp));
+	memcpy(raw, resp, rlen);	/* opening decrypts in place */
+	if (open_resp(&c, resp, rlen, IKE_AUTH, 1, &msg) < 0)
+		goto out;
+	check_auth_ok(&c, &msg, &g);
+	if (check_tunnel(&c, &g) == NULL)
+		goto out;
+	sa = resp_sa(&c);
+	snprintf(name, sizeof(name), "%s", sa->child.name);
+	CHECK(!strcmp(sa->identity, "rsa.client.test"), "identity %s",
+	      sa->identity);
+	CHECK(ike_count_established(x) == 1 && x->n_half_open == 0 &&
+	      x->st.auth_ok == st.auth_ok + 1, "established");
+	CHECK(f->cp.tm->n_tunnels == n_tun + 1, "one tunnel more");
+
+	/* IKE_AUTH again: the same bytes, nothing new */
+	CHECK(xchg(&c, req, len, again, sizeof(again)) == rlen &&
+	      !memcmp(raw, again, rlen), "IKE_AUTH retransmission");
+	CHECK(x->st.rx_retransmit == st.rx_retransmit + 2 &&
+	      f->cp.tm->n_tunnels == n_tun + 1 && x->st.auth_ok == st.auth_ok + 1,
+	      "retransmission counted, nothing redone");
+
+	/* an empty INFORMATIONAL: an empty response */
+	len = seal(&c, IKE_INFORMATIONAL, 2, NULL, 0, IKE_PL_NONE, req,
+		   sizeof(req));
+	rlen = xchg(&c, req, len, resp, sizeof(resp));
+	if (open_resp(&c, resp, rlen, IKE_INFORMATIONAL, 2, &msg) == 0)
+		CHECK(msg.n == 1 && msg.sk_first == IKE_PL_NONE,
+		      "%u payloads in the liveness answer", msg.n);
+	CHECK(resp_sa(&c) != NULL && ike_count_established(x) == 1,
+	      "SA gone after liveness check");
+
+	/* DELETE of the IKE SA: an empty response, everything gone */
+	{
+		static const uint8_t del[IKE_GEN_HDR_LEN + IKE_D_FIXED] = {
+			0, 0, 0, IKE_GEN_HDR_LEN + IKE_D_FIXED,
+			IKE_PROTO_IKE, 0, 0, 0 };
+
+		len = seal(&c, IKE_INFORMATIONAL, 3, del, sizeof(del),
+			   IKE_PL_DELETE, req, sizeof(req));
+	}
+	rlen = xchg(&c, req, len, resp, sizeof(resp));
+	if (open_resp(&c, resp, rlen, IKE_INFORMATIONAL, 3, &msg) == 0)
+		CHECK(msg.n == 1 && msg.sk_first == IKE_PL_NONE,
+		      "%u payloads in the DELETE answer", msg.n);
+	CHECK(resp_sa(&c) == NULL && x->n_sa == 0 &&
+	      ike_count_established(x) == 0, "SA left after DELETE");
+	CHECK(x->st.deleted_by_peer == st.deleted_by_peer + 1, "counted");
+	CHECK(tm_find(f->cp.tm, name) == NULL && f->cp.tm->n_tunnels == n_tun,
+	      "tunnel %s left after DELETE", name);
+	CHECK(!pool_in_use(&x->pool, g.vip) && x->pool.used == 0,
+	      "VIP %s not released", TUN_IP(g.vip));
+
+	/* anything more on the deleted SA: no answer */
+	len = seal(&c, IKE_INFORMATIONAL, 4, NULL, 0, IKE_PL_NONE, req,
+		   sizeof(req));
+	CHECK(no_answer(&c, req, len), "answered on a deleted SA");
+out:
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* 7: IKE_AUTH with a wrong SPI, message ID or ICV; then the right one. */
+static void
+test_auth_dropped(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint8_t req[MSG_MAX], bad[MSG_MAX], resp[MSG_MAX];
+	struct ike_stats st;
+	struct granted g;
+	struct ini c;
+	size_t len;
+
+	if (ini_open(&c, f) < 0 || do_init(&c) < 0) {
+		CHECK(0, "set-up");
+		ini_close(&c);
+		return;
+	}
+	st = x->st;
+
+	/* the responder's SPI, one bit off */
+	len = auth_request(&c, &pki.ec, true, 1, req, sizeof(req));
+	memcpy(bad, req, len);
+	bad[8 + 7] ^= 1;
+	CHECK(no_answer(&c, bad, len), "answered with a wrong SPIr");
+	CHECK(x->st.rx_no_sa == st.rx_no_sa + 1, "wrong SPIr not counted");
+
+	/* message ID 2 where 1 is expected */
+	len = auth_request(&c, &pki.ec, true, 2, bad, sizeof(bad));
+	CHECK(no_answer(&c, bad, len), "answered message ID 2");
+	CHECK(x->st.rx_bad == st.rx_bad + 1, "bad message ID not counted");
+
+	/* one byte of the SK payload's ciphertext flipped */
+	len = auth_request(&c, &pki.ec, true, 1, req, sizeof(req));
+	memcpy(bad, req, len);
+	bad[len - IKE_GCM_ICV_LEN - 5] ^= 0x40;
+	CHECK(no_answer(&c, bad, len), "answered a tampered SK payload");
+	CHECK(x->st.rx_bad == st.rx_bad + 2, "bad ICV not counted");
+	CHECK(resp_sa(&c) != NULL && resp_sa(&c)->state == IKE_S_HALF_OPEN &&
+	      resp_sa(&c)->peer_next == 1, "the half-open SA was disturbed");
+
+	/* the genuine request still works */
+	len = xchg(&c, req, len, resp, sizeof(resp));
+	if (open_resp(&c, resp, len, IKE_AUTH, 1, &msg) == 0) {
+		check_auth_ok(&c, &msg, &g);
+		check_tunnel(&c, &g);
+		CHECK(!strcmp(resp_sa(&c) ? resp_sa(&c)->identity : "",
+			      "ec.client.test"), "identity");
+	}
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(x, resp_sa(&c), "test done");
+	CHECK(x->n_sa == 0 && x->pool.used == 0 &&
+	      f->cp.tm->n_tunnels == 0, "cleaned up");
+	ini_close(&c);
+}
+
+/* 9, 10: a refusal inside the encrypted response; nothing installed. */
+static void
+test_auth_refused(struct fx *f, const struct client *who, bool with_cp,
+		  uint16_t notify, const char *what)
+{
+	struct ike *x = f->ike;
+	struct ike_stats st = x->st;
+	uint8_t resp[MSG_MAX];
+	struct ini c;
+
+	if (ini_open(&c, f) < 0) {
+		CHECK(0, "set-up");
+		return;
+	}
+	if (connect_as(&c, who, with_cp, resp, sizeof(resp), &msg) == 0)
+		expect_sk_notify(&msg, notify);
+	CHECK(f->cp.tm->n_tunnels == 0 && x->pool.used == 0,
+	      "%s: something installed", what);
+	CHECK(resp_sa(&c) == NULL && x->n_sa == 0, "%s: SA kept", what);
+	CHECK(x->st.auth_ok == st.auth_ok, "%s: counted as success", what);
+	if (notify == IKE_N_AUTHENTICATION_FAILED)
+		CHECK(x->st.revoked == st.revoked + 1 &&
+		      x->st.auth_failed == st.auth_failed + 1,
+		      "%s: not counted as revoked", what);
+	ini_close(&c);
+}
+
+/* A pool of two addresses and three clients; the third gets in once
+ * one of the others leaves. */
+static void
+test_pool_exhausted(struct fx *f)
+{
+	const struct client *who[3] = { &pki.rsa, &pki.ec, &pki.ec2 };
+	uint8_t resp[MSG_MAX];
+	struct ike *x = f->ike;
+	struct granted g[3];
+	struct ini c[3];
+
+	for (unsigned i = 0; i < 3; i++)
+		if (ini_open(&c[i], f) < 0) {
+			CHECK(0, "set-up");
+			for (unsigned j = 0; j < i; j++)
+				ini_close(&c[j]);
+			return;
+		}
+	for (unsigned i = 0; i < 2; i++)
+		if (connect_as(&c[i], who[i], true, resp, sizeof(resp),
+			       &msg) == 0) {
+			check_auth_ok(&c[i], &msg, &g[i]);
+			check_tunnel(&c[i], &g[i]);
+		}
+	CHECK(x->pool.size == 2 && x->pool.used == 2 &&
+	      f->cp.tm->n_tunnels == 2, "two clients in");
+	CHECK(g[0].vip != g[1].vip && (g[0].vip == IP4(10, 200, 0, 1) ||
+				       g[0].vip == IP4(10, 200, 0, 2)),
+	      "VIPs %s", TUN_IP(g[0].vip));
+
+	if (connect_as(&c[2], who[2], true, resp, sizeof(resp), &msg) == 0)
+		expect_sk_notify(&msg, IKE_N_INTERNAL_ADDRESS_FAILURE);
+	CHECK(x->st.pool_exhausted == 1 && resp_sa(&c[2]) == NULL &&
+	      f->cp.tm->n_tunnels == 2, "third client");
+
+	/* the first leaves; the third tries again and gets its address */
+	if (resp_sa(&c[0]) != NULL)
+		ike_sa_destroy(x, resp_sa(&c[0]), "test: client left");
+	ini_close(&c[2]);
+	if (ini_open(&c[2], f) == 0 &&
+	    connect_as(&c[2], who[2], true, resp, sizeof(resp), &msg) == 0) {
+		check_auth_ok(&c[2], &msg, &g[2]);
+		check_tunnel(&c[2], &g[2]);
+		CHECK(g[2].vip == g[0].vip, "released address %s reused, got %s",
+		      TUN_IP(g[0].vip), TUN_IP(g[2].vip));
+	}
+	for (unsigned i = 0; i < 3; i++)
+		ini_close(&c[i]);
+}
+
+int
+main(void)
+{
+	const char *cfg, *cfg_small;
+	struct fx f;
+
+	cp_log_setup(getenv("P2SGW_TEST_VERBOSE") ? CP_LOG_DEBUG :
+		     CP_LOG_SILENT, false);
+	if (pki_tmpdir_make("ikeresp") < 0)
+		return 2;
+	make_pki();
+	cfg = write_config("p2sgw.cfg", "10.200.0.0/24");
+	cfg_small = write_config("p2sgw-small.cfg", "10.200.0.0/30");
+
+	if (fx_open(&f, cfg) == 0) {
+		test_invalid_ke(&f);
+		test_no_proposal(&f);
+		test_unknown_payload(&f);
+		test_malformed(&f);
+		test_handshake(&f);
+		test_auth_dropped(&f);
+		test_auth_refused(&f, &pki.revoked, true,
+				  IKE_N_AUTHENTICATION_FAILED, "revoked client");
+		test_auth_refused(&f, &pki.ec, false, IKE_N_FAILED_CP_REQUIRED,
+				  "no CP");
+	} else {
+		CHECK(0, "cannot set up the responder");
+	}
+	fx_close(&f);
+
+	if (fx_open(&f, cfg_small) == 0)
+		test_pool_exhausted(&f);
+	else
+		CHECK(0, "cannot set up the responder with a /30 pool");
+	fx_close(&f);
+
+	free_pki();
+	return cptest_done("ike_responder");
+}
