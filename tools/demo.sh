@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Run the gateway: the demo topology of config/default.cfg in three network
-# namespaces, with scapy's ESP (tools/esp_client.py) as the client.
+# namespaces, with the real strongSwan IKEv2 client connecting through it.
 #
 #   p2sgw-cli                 p2sgw-gw                      p2sgw-srv
-#   esp0 10.200.0.2 (VIP)     p2sgw-dataplane, p2sgw-control srv-eth0 10.10.0.10
+#   charon (strongSwan)       p2sgw-dataplane, p2sgw-control srv-eth0 10.10.0.10
+#   ipsec0 10.200.0.x (VIP)
 #   cli-eth0 172.16.10.2 ---- gw-up 172.16.10.1 (uplink)
 #                             gw-vn 10.10.0.1 (vnet) ------ route 10.200.0.0/24
 #
 # It installs what is missing, reserves hugepages and builds (tools/setup.sh),
-# starts the dataplane, the control plane (which installs the demo tunnel
-# through the shared-memory channel) and the client, then shows a ping
-# through the tunnel, a ping of the gateway itself (exception path), a 10 MB
-# TCP transfer each way with sha256 compared, and p2sgwctl's tunnel list and
-# counters.
+# makes a fresh demo PKI (root CA, gateway and client certificates) under
+# /run/p2sgw-demo, runs the gateway with config/default.cfg plus an `auth`
+# section naming that PKI, and connects a strongSwan client (charon with
+# kernel-libipsec, certificate authentication, NAT-T): the client gets a
+# virtual IP from the pool; then a ping through the tunnel, a ping of the
+# gateway itself (exception path), a TCP transfer each way with sha256
+# compared, and p2sgwctl's IKE SA list, tunnels and counters.
 #
 # usage: tools/demo.sh [--once] [--mb N]
 #   default  stay up until Ctrl-C (try: ip netns exec p2sgw-cli ping 10.10.0.10)
@@ -21,6 +24,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/integration/lib.sh"
+. "$ROOT/tests/integration/ike_lib.sh"
 
 ONCE=0 MB=10
 while [ $# -gt 0 ]; do
@@ -33,12 +37,13 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "demo: must run as root" >&2; exit 1; }
 
-CFG=$ROOT/config/default.cfg
+STATS_DIR=/run/p2sgw-demo
+PKI=$STATS_DIR/pki
+CFG=$STATS_DIR/p2sgw.cfg	# config/default.cfg + the demo PKI
 DP_BIN=$ROOT/build/dataplane/p2sgw-dataplane
 CP_BIN=$ROOT/build/controlplane/p2sgw-control
 CTL_BIN=$ROOT/build/tools/p2sgwctl
 NS_GW=p2sgw-gw NS_CLI=p2sgw-cli NS_SRV=p2sgw-srv
-STATS_DIR=/run/p2sgw-demo
 FAILS=0
 
 say() { echo "demo: $*"; }
@@ -51,27 +56,6 @@ check() {	# check LABEL CMD...: run, print ok/FAIL
 		say "FAIL $label${out:+: $out}"
 		FAILS=$((FAILS + 1))
 	fi
-}
-
-# The first tunnel of default.cfg, as esp_client.py options (the client's
-# outbound SA is the gateway's inbound one).
-client_sa() {
-	"$PY" - "$CFG" <<'PYEOF'
-import re, sys
-text = re.sub(r"#.*", "", open(sys.argv[1]).read())
-block = text[text.index("tunnels"):]
-def get(name):
-    m = re.search(r"\b%s\s*=\s*\"?([^\";]+)\"?\s*;" % name, block)
-    return m.group(1).strip() if m else None
-opts = ["--suite", get("suite") or "aes256gcm16", "--vip", get("vip"),
-        "--spi-out", get("spi_in"), "--key-out", get("key_in"),
-        "--spi-in", get("spi_out"), "--key-in", get("key_out")]
-if get("auth_key_in"):
-    opts += ["--auth-key-out", get("auth_key_in"), "--auth-key-in", get("auth_key_out")]
-if re.search(r"\bencap\s*=", block):
-    opts += ["--encap", "--sport", get("sport") or "4500", "--dport", get("dport") or "4500"]
-print("\n".join(opts))
-PYEOF
 }
 
 ping_line() {	# ping_line NS DST: "n/6 replies, avg X ms"
@@ -115,29 +99,51 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 it_mkwork
 mkdir -p "$STATS_DIR"
-mapfile -t SA < <(client_sa)
+say "pki: a fresh demo CA, gateway and client certificates in $PKI"
+bash "$ROOT/tests/integration/ike_pki.sh" "$PKI" >"$IT_WORK/pki.log" 2>&1 || \
+	{ say "PKI generation failed:"; cat "$IT_WORK/pki.log"; exit 1; }
+{
+	cat "$ROOT/config/default.cfg"
+	cat <<EOF
+
+# Added by tools/demo.sh: the demo PKI made at start (never use it elsewhere).
+auth = {
+  root_cas = [ "$PKI/ca-rsa.pem", "$PKI/ca-ec.pem" ];
+  certificate = "$PKI/gw-rsa.pem";
+  private_key = "$PKI/gw-rsa.key";
+};
+EOF
+} >"$CFG"
 
 say "network: namespaces $NS_CLI, $NS_GW, $NS_SRV"
 it_topology "$NS_GW" "$NS_CLI" "$NS_SRV"
 
-say "gateway: p2sgw-dataplane -c config/default.cfg in $NS_GW (cpu 1)"
+say "gateway: p2sgw-dataplane -c $CFG in $NS_GW (cpu 1)"
 it_bg DP "$NS_GW" 1 "$IT_WORK/dp.log" "$DP_BIN" -c "$CFG"
 if ! it_wait_line "$IT_WORK/dp.log" '^p2sgw-dataplane: ready' 60 "$DP"; then
 	say "the dataplane did not come up:"; tail -n 20 "$IT_WORK/dp.log"; exit 1
 fi
-say "control: p2sgw-control -c config/default.cfg in $NS_GW (cpu 0)"
+say "control: p2sgw-control -c $CFG in $NS_GW (cpu 0)"
 it_bg CP "$NS_GW" 0 "$IT_WORK/cp.log" "$CP_BIN" -c "$CFG"
 if ! it_wait_tunnel "$NS_GW" "$CTL_BIN" "$CFG" demo-client 20 "$CP"; then
 	say "p2sgw-control did not install the tunnel:"; tail -n 20 "$IT_WORK/cp.log"; exit 1
 fi
 
-say "client: esp_client.py in $NS_CLI (cpu 0): esp0 10.200.0.2, route 10.10.0.0/24"
-it_bg CLIENT "$NS_CLI" 0 "$IT_WORK/client.log" "$PY" "$ROOT/tools/esp_client.py" \
-	--tun esp0 --local 172.16.10.2 --gateway 172.16.10.1 "${SA[@]}" \
-	--route 10.10.0.0/24
-if ! it_wait_line "$IT_WORK/client.log" '^esp_client: ready' 20 "$CLIENT"; then
-	say "the client did not come up:"; cat "$IT_WORK/client.log"; exit 1
+if ! it_wait_line "$IT_WORK/cp.log" 'IKEv2 on UDP 500/4500' 10 "$CP"; then
+	say "the IKEv2 responder did not start:"; tail -n 20 "$IT_WORK/cp.log"; exit 1
 fi
+
+say "client: strongSwan (charon, kernel-libipsec) in $NS_CLI, certificate CN=client-rsa"
+if ! ike_client_start "$NS_CLI" demo "$IT_WORK" "$PKI/client-rsa.pem" \
+	"$PKI/client-rsa.key" "$PKI/ca-rsa.pem" aes256gcm16-prfsha384-ecp384 \
+	aes256gcm16 gw.p2sgw.test; then
+	say "the strongSwan client did not start"; exit 1
+fi
+CLIENT=${IKE_PID[demo]}
+if ! out=$(ike_client_up "$NS_CLI" demo 20); then
+	say "the client did not connect: $out"; tail -n 20 "$IT_WORK/cp.log"; exit 1
+fi
+say "client: connected, virtual IP $(ike_client_vip "$NS_CLI" demo | head -n 1)"
 
 it_make_file "$IT_WORK/data" "$MB"
 check "ping 10.10.0.10 through the tunnel" ping_line "$NS_CLI" 10.10.0.10
@@ -145,6 +151,8 @@ check "ping the gateway 172.16.10.1 (exception path)" ping_line "$NS_CLI" 172.16
 check "TCP client -> server" transfer up
 check "TCP server -> client" transfer down
 
+say "p2sgwctl ike:"
+ip netns exec "$NS_GW" "$CTL_BIN" -c "$CFG" ike || FAILS=$((FAILS + 1))
 say "p2sgwctl tunnels:"
 ip netns exec "$NS_GW" "$CTL_BIN" -c "$CFG" tunnels || FAILS=$((FAILS + 1))
 say "p2sgwctl stats:"
@@ -155,12 +163,12 @@ if [ "$ONCE" = 1 ]; then
 	say "$FAILS check(s) failed"; exit 1
 fi
 say "up. Try: ip netns exec $NS_CLI ping 10.10.0.10"
-say "     and: ip netns exec $NS_GW $CTL_BIN -c $CFG stats   (or tunnels, sas, status)"
+say "     and: ip netns exec $NS_GW $CTL_BIN -c $CFG ike   (or tunnels, sas, stats, status)"
 say "Ctrl-C to stop and tear down."
 while kill -0 "$DP" 2>/dev/null && kill -0 "$CP" 2>/dev/null &&
       kill -0 "$CLIENT" 2>/dev/null; do
 	sleep 1
 done
 say "the dataplane, the control plane or the client stopped:"
-tail -n 5 "$IT_WORK/dp.log" "$IT_WORK/cp.log" "$IT_WORK/client.log"
+tail -n 5 "$IT_WORK/dp.log" "$IT_WORK/cp.log" "${IKE_LOG[demo]}"
 exit 1

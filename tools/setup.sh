@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 PKGS=(meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
       libdpdk-dev dpdk libipsec-mb-dev libssl-dev libconfig-dev libpcap-dev
       libjson-c-dev python3-scapy python3-cryptography iproute2 iputils-ping
-      nftables socat procps)
+      nftables socat procps openssl
+      strongswan-charon strongswan-swanctl strongswan-pki
+      libcharon-extra-plugins libstrongswan-standard-plugins)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup: must run as root (apt-get, hugepages, network namespaces)" >&2
@@ -23,7 +25,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# strongSwan (the tests' and the demo's IKEv2 client) comes with a
+	# system service; keep it from starting a charon on the host.
+	prc=/usr/sbin/policy-rc.d
+	had_prc=0
+	[ -e "$prc" ] && had_prc=1
+	[ "$had_prc" = 1 ] || printf '#!/bin/sh\nexit 101\n' >"$prc"
+	chmod +x "$prc"
+	rc=0
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+	[ "$had_prc" = 1 ] || rm -f "$prc"
+	[ $rc -eq 0 ] || exit $rc
 fi
 
 # Hugepages for the DPDK processes (2 MiB pages, 2 GiB in all).

@@ -44,6 +44,16 @@ make_cfg() {
 		-e "s|@AUTH_KEYS@||" \
 		-e "s|@ENCAP@|    encap = { sport = 4500; dport = 4500; };|" \
 		"$HERE/gw.cfg.in" >"$1"
+	# With the IKEv2 responder's certificates (the example PKI): a config
+	# with ikev2 and no certificate loads with a warning, and this one
+	# must load silently.
+	cat >>"$1" <<EOF
+auth = {
+  root_cas = [ "$HERE/../../config/example-pki/ca.pem" ];
+  certificate = "$HERE/../../config/example-pki/gw.pem";
+  private_key = "$HERE/../../config/example-pki/gw.key";
+};
+EOF
 }
 
 # line_of FILE REGEX: number of the first matching line.

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# IKEv2 interop: the real strongSwan client (charon with kernel-libipsec,
+# tests/integration/ike_lib.sh) connects through the gateway's IKEv2
+# responder in network namespaces made here:
+#   client -- uplink [p2sgw-dataplane + p2sgw-control] vnet -- server
+#
+# --scenario rsa    RSA certificates, aes256gcm16-prfsha384-ecp384, ESP aes256gcm16
+#            ecdsa  ECDSA certificates, aes256gcm16-prfsha256-ecp256, ESP aes256gcm16
+#            cbc    RSA certificates, aes256-sha256-modp2048, ESP aes256-sha256
+# Each: the client gets a VIP from the pool and the routes, pings the
+# server, TCP both ways with sha256 compared, p2sgwctl lists the IKE SA,
+# a clean disconnect leaves nothing installed; then the operator's
+# `p2sgwctl disconnect` of a second connection (DELETE to the client).
+#
+# --scenario refused: a revoked client certificate and one from an unknown
+# CA (AUTHENTICATION_FAILED), an IKE proposal outside the policy
+# (NO_PROPOSAL_CHOSEN, with the offer in the gateway's log): each refused
+# with the right notify and nothing installed in the dataplane.
+#
+# usage: ike_strongswan.sh --dataplane BIN --control BIN --ctl BIN
+#                          --scenario NAME [--mb N]
+# Needs root (exit 77 otherwise). Leaves nothing behind.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+. "$HERE/ike_lib.sh"
+
+DP_BIN="" CP_BIN="" CTL_BIN="" SCENARIO="" MB=5
+while [ $# -gt 0 ]; do
+	case $1 in
+	--dataplane) DP_BIN=$2; shift 2 ;;
+	--control) CP_BIN=$2; shift 2 ;;
+	--ctl) CTL_BIN=$2; shift 2 ;;
+	--scenario) SCENARIO=$2; shift 2 ;;
+	--mb) MB=$2; shift 2 ;;
+	*) echo "usage: $0 --dataplane BIN --control BIN --ctl BIN" \
+		"--scenario rsa|ecdsa|cbc|refused [--mb N]" >&2; exit 2 ;;
+	esac
+done
+case $SCENARIO in
+rsa) GW=gw-rsa CLI=client-rsa CA=ca-rsa
+     IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
+ecdsa) GW=gw-ec CLI=client-ec CA=ca-ec
+     IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
+cbc) GW=gw-rsa CLI=client-rsa CA=ca-rsa
+     IKE_P=aes256-sha256-modp2048 ESP_P=aes256-sha256 WANT_ESP=aes256-sha256 ;;
+refused) GW=gw-rsa CLI=client-rsa CA=ca-rsa
+     IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
+*) echo "unknown --scenario '$SCENARIO'" >&2; exit 2 ;;
+esac
+
+it_require_root
+it_require_tools socat ip taskset ping ss sha256sum swanctl pki openssl
+for b in "$DP_BIN" "$CP_BIN" "$CTL_BIN"; do
+	[ -x "$b" ] || it_fail "binary '$b' not found (build first)"
+done
+DP_BIN=$(realpath "$DP_BIN") CP_BIN=$(realpath "$CP_BIN") CTL_BIN=$(realpath "$CTL_BIN")
+it_traps
+
+NS_GW=p2ike-$SCENARIO-gw NS_CLI=p2ike-$SCENARIO-cli NS_SRV=p2ike-$SCENARIO-srv
+it_mkwork
+WORK=$IT_WORK
+PKI=$WORK/pki
+CFG=$WORK/gw.cfg
+STATS=$WORK/stats.json
+T_START=$(it_now)
+FAILED=()
+step() { it_step "$@"; }
+
+abort() {
+	echo "FAIL $1"
+	FAILED+=("$1")
+	for f in "$WORK"/dp.log "$WORK"/cp.log "$WORK"/charon-*.log; do
+		[ -f "$f" ] && { echo "--- $(basename "$f")"; tail -n 25 "$f"; }
+	done
+	exit 1
+}
+
+ctl() { ip netns exec "$NS_GW" "$CTL_BIN" -c "$CFG" "$@"; }
+
+# py EXPR: evaluate EXPR over the JSON reply of `p2sgwctl --json ARGS`.
+ctl_json() {
+	local expr=$1
+	shift
+	ctl --json "$@" | "$PY" -c "import json, sys
+r = json.load(sys.stdin)
+v = $expr
+print(v)
+sys.exit(0 if v else 1)"
+}
+
+write_config() {
+	cat >"$CFG" <<EOF
+gateway = { name = "p2sgw-ike-it"; sku = "VpnGw2"; generation = 2; };
+dataplane = {
+  lcores = "1";
+  socket_mem = 256;
+  file_prefix = "p2ike-$SCENARIO";
+  eal_args = [ "--no-pci" ];
+  stats_file = "$STATS";
+  stats_interval = 1.0;
+  ports = (
+    { name = "uplink"; role = "uplink";
+      device = "net_af_packet0,iface=gw-up,qpairs=1";
+      address = "172.16.10.1/24"; mtu = 1500; },
+    { name = "vnet"; role = "vnet";
+      device = "net_af_packet1,iface=gw-vn,qpairs=1";
+      address = "10.10.0.1/24"; mtu = 1500; }
+  );
+  exception = { enabled = true; iface = "p2sgw0"; };
+};
+p2s = {
+  tunnel_types = [ "ikev2" ];
+  address_pool = [ "10.200.0.0/24" ];
+  routes = [ "10.10.0.0/24" ];
+  dns = [ "10.10.0.53" ];
+};
+auth = {
+  root_cas = [ "$PKI/ca-rsa.pem", "$PKI/ca-ec.pem" ];
+  revoked = [ "$(cat "$PKI/revoked.txt")" ];
+  certificate = "$PKI/$GW.pem";
+  private_key = "$PKI/$GW.key";
+};
+control = {
+  socket = "$WORK/ctl.sock";
+  channel = "/dev/hugepages/p2ike-$SCENARIO.chan";
+  log_level = "info";
+};
+EOF
+}
+
+start_gateway() {
+	it_topology "$NS_GW" "$NS_CLI" "$NS_SRV"
+	bash "$HERE/ike_pki.sh" "$PKI" >"$WORK/pki.log" 2>&1 || \
+		{ cat "$WORK/pki.log"; abort "ike_pki.sh failed"; }
+	write_config
+	ip netns exec "$NS_GW" "$DP_BIN" -c "$CFG" --check >"$WORK/check.log" 2>&1 || \
+		{ cat "$WORK/check.log"; abort "--check rejects the generated config"; }
+	it_bg DP "$NS_GW" 1 "$WORK/dp.log" "$DP_BIN" -c "$CFG"
+	it_wait_line "$WORK/dp.log" '^p2sgw-dataplane: ready' 60 "$DP" || \
+		abort "dataplane did not print 'p2sgw-dataplane: ready' within 60 s"
+	it_bg CP "$NS_GW" 0 "$WORK/cp.log" "$CP_BIN" -c "$CFG"
+	it_wait_line "$WORK/cp.log" 'IKEv2 on UDP 500/4500' 20 "$CP" || \
+		abort "p2sgw-control did not start its IKEv2 responder"
+	it_wait_line "$WORK/cp.log" 'attached to' 20 "$CP" || true
+}
+
+# connect NAME CERT KEY [IKE] [ESP]: start a client daemon and bring it up.
+connect() {
+	local name=$1 cert=$2 key=$3 ike=${4:-$IKE_P} esp=${5:-$ESP_P}
+	ike_client_start "$NS_CLI" "$name" "$WORK" "$PKI/$cert" "$PKI/$key" \
+		"$PKI/$CA.pem" "$ike" "$esp" gw.p2sgw.test || return 1
+	ike_client_up "$NS_CLI" "$name" 20
+}
+
+vip_in_pool() {
+	local vip
+	vip=$(ike_client_vip "$NS_CLI" "$1") || { echo "no virtual IP"; return 1; }
+	echo "VIP $vip"
+	[[ "$vip" =~ ^10\.200\.0\.[0-9]+$ ]]
+}
+
+ike_listed() {
+	ctl_json "[(s['identity'], s['vip'], s['esp_suite']) for s in r['ike_sas']
+	     if s['state'] == 'established' and s['esp_suite'] == '$WANT_ESP'
+	     and s['vip'].startswith('10.200.0.')]" ike
+}
+
+tunnel_live() {
+	ctl_json "[t['name'] for t in r['tunnels'] if t['kind'] == 'ike'
+	     and t['state'].lower() == 'live' and t.get('encap')]" tunnels
+}
+
+tcp_up() {
+	local t
+	it_make_file "$WORK/up.bin" "$MB"
+	t=$(it_tcp_send "$NS_CLI" "$NS_SRV" 10.10.0.10 5001 "$WORK/up.bin" \
+		"$WORK/up.rx" 120) || { echo "transfer failed or sha256 differs"; return 1; }
+	echo "$MB MB in ${t}s"
+}
+
+tcp_down() {
+	local t
+	it_make_file "$WORK/down.bin" "$MB"
+	t=$(it_tcp_fetch "$NS_CLI" "$NS_SRV" 10.10.0.10 5002 "$WORK/down.bin" \
+		"$WORK/down.rx" 120) || { echo "transfer failed or sha256 differs"; return 1; }
+	echo "$MB MB in ${t}s"
+}
+
+# nothing_installed: no IKE SA and no IKE tunnel left (waits up to 10 s).
+nothing_installed() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		if ctl_json "len(r['ike_sas']) == 0" ike >/dev/null 2>&1 &&
+		   ctl_json "not [t for t in r['tunnels'] if t['kind'] == 'ike']" \
+			tunnels >/dev/null 2>&1; then
+			echo "no IKE SA, no IKE tunnel"
+			return 0
+		fi
+		sleep 0.1
+	done
+	ctl --json ike
+	ctl --json tunnels
+	return 1
+}
+
+down() {
+	ike_client_down "$NS_CLI" "$1" && nothing_installed
+}
+
+# refused NAME CERT KEY NOTIFY [IKE]: the connection fails with NOTIFY.
+refused() {
+	local name=$1 cert=$2 key=$3 notify=$4 ike=${5:-$IKE_P} out
+	ike_client_start "$NS_CLI" "$name" "$WORK" "$PKI/$cert" "$PKI/$key" \
+		"$PKI/$CA.pem" "$ike" "$ESP_P" gw.p2sgw.test || return 1
+	if out=$(ike_client_up "$NS_CLI" "$name" 15); then
+		echo "connected, but should have been refused"
+		return 1
+	fi
+	ike_client_stop "$NS_CLI" "$name"
+	grep -q "received $notify notify" "$WORK/charon-$name.log" || \
+		{ echo "no $notify from the gateway: $out"; return 1; }
+	echo "$notify"
+	nothing_installed >/dev/null || { echo "something is installed"; return 1; }
+}
+
+operator_disconnect() {
+	local id
+	id=$(ctl_json "r['ike_sas'][0]['id']" ike) || { echo "no IKE SA"; return 1; }
+	ctl disconnect "$id" >/dev/null || { echo "disconnect $id failed"; return 1; }
+	nothing_installed || return 1
+	# the client got our DELETE and closed its side
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'received DELETE for IKE_SA' "$WORK/charon-$1.log" && \
+			{ echo "client received DELETE"; return 0; }
+		sleep 0.1
+	done
+	echo "the client saw no DELETE"
+	return 1
+}
+
+no_proposal_logged() {
+	grep -q 'NO_PROPOSAL_CHOSEN: the client offered IKE:' "$WORK/cp.log" || \
+		{ echo "no NO_PROPOSAL_CHOSEN line in the log"; return 1; }
+	grep 'NO_PROPOSAL_CHOSEN' "$WORK/cp.log" | tail -n 1 | sed 's/.*NO_PROPOSAL/NO_PROPOSAL/'
+}
+
+echo "ike_strongswan: scenario=$SCENARIO ike=$IKE_P esp=$ESP_P"
+start_gateway
+if [ "$SCENARIO" = refused ]; then
+	step "revoked client certificate -> AUTHENTICATION_FAILED" \
+		refused revoked client-revoked.pem client-revoked.key AUTHENTICATION_FAILED
+	step "certificate from an unknown CA -> AUTHENTICATION_FAILED" \
+		refused unknown client-unknown.pem client-unknown.key AUTHENTICATION_FAILED
+	step "IKE proposal outside the policy -> NO_PROPOSAL_CHOSEN" \
+		refused weak client-rsa.pem client-rsa.key NO_PROPOSAL_CHOSEN \
+		aes128-sha1-modp1024
+	step "the client's offer is in the log" no_proposal_logged
+	step "a valid client still connects" connect good "$CLI.pem" "$CLI.key"
+	step "and disconnects cleanly" down good
+else
+	step "connect ($IKE_P, ESP $ESP_P)" connect c1 "$CLI.pem" "$CLI.key" || \
+		abort "the strongSwan client did not connect"
+	step "virtual IP from the pool" vip_in_pool c1
+	if [ "${IKE_IT_HOLD:-0}" != 0 ]; then
+		# debugging: keep everything up (namespaces $NS_GW, $NS_CLI,
+		# $NS_SRV; logs in $WORK) for IKE_IT_HOLD seconds
+		echo "holding for ${IKE_IT_HOLD}s: work dir $WORK"
+		sleep "$IKE_IT_HOLD"
+	fi
+	step "p2sgwctl ike lists the IKE SA" ike_listed
+	step "the CHILD SA is live in the dataplane (ESP in UDP)" tunnel_live
+	step "ping through the tunnel to 10.10.0.10" it_ping_some "$NS_CLI" 10.10.0.10
+	step "TCP client -> server" tcp_up
+	step "TCP server -> client" tcp_down
+	step "client disconnects: nothing left installed" down c1
+	ike_client_stop "$NS_CLI" c1
+	step "reconnect" connect c2 "$CLI.pem" "$CLI.key"
+	step "p2sgwctl disconnect: DELETE to the client, nothing installed" \
+		operator_disconnect c2
+fi
+
+echo "ike_strongswan: scenario=$SCENARIO total $(it_elapsed "$T_START")s"
+if [ ${#FAILED[@]} -gt 0 ]; then
+	for f in "$WORK"/cp.log "$WORK"/charon-*.log; do
+		[ -f "$f" ] && { echo "--- $(basename "$f") (last 30 lines)"; tail -n 30 "$f"; }
+	done
+	echo "FAILED: ${FAILED[*]}"
+	exit 1
+fi
+exit 0
