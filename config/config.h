@@ -175,6 +175,8 @@ struct p2sgw_config {
 		unsigned ike_lifetime;		/* s, default 28800 */
 		unsigned child_lifetime;	/* s, default 27000 */
 		unsigned half_open_timeout;	/* s, default 30: IKE_SA_INIT without IKE_AUTH */
+		unsigned dpd_delay;		/* s idle before a liveness check, 0: none (default 30) */
+		unsigned dpd_timeout;		/* s without an answer: the client is gone (default 150) */
 		/* The effective cap: a 0 in the file (the default) is
 		 * replaced by p2sgw_sku_ike_cap() of the gateway. */
 		unsigned max_connections;

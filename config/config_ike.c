@@ -22,7 +22,8 @@
 
 static const char *const ike_keys[] = {
 	"proposals", "esp_proposals", "ike_lifetime", "child_lifetime",
-	"half_open_timeout", "max_connections", NULL
+	"half_open_timeout", "max_connections", "dpd_delay", "dpd_timeout",
+	NULL
 };
 
 /* IANA IKEv2 transform IDs (RFC 7296 s3.3.2, RFC 4868, RFC 5282). */
@@ -465,6 +466,8 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 	ike->ike_lifetime = 28800;
 	ike->child_lifetime = 27000;
 	ike->half_open_timeout = 30;
+	ike->dpd_delay = 30;
+	ike->dpd_timeout = 150;
 	if (cfg_subgroup(x, root, "ike", false, &g) < 0 ||
 	    (g != NULL && cfg_check_keys(x, g, ike_keys) < 0) ||
 	    load_ike_proposals(x, g) < 0 ||
@@ -476,7 +479,9 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 	     cfg_uint(x, g, "child_lifetime", 300, 86400,
 		      &ike->child_lifetime) < 0 ||
 	     cfg_uint(x, g, "half_open_timeout", 5, 300,
-		      &ike->half_open_timeout) < 0))
+		      &ike->half_open_timeout) < 0 ||
+	     cfg_uint(x, g, "dpd_delay", 0, 3600, &ike->dpd_delay) < 0 ||
+	     cfg_uint(x, g, "dpd_timeout", 5, 3600, &ike->dpd_timeout) < 0))
 		return -1;
 	if (load_max_connections(x, g) < 0)
 		return -1;

@@ -514,7 +514,11 @@ static const struct bad_case bad_cases[] = {
 	{ "ike_unknown", 20, IKE("lifetime = 3600;"),
 	  ":21: unknown setting 'lifetime' in 'ike' (allowed: proposals, "
 	  "esp_proposals, ike_lifetime, child_lifetime, half_open_timeout, "
-	  "max_connections)", NULL },
+	  "max_connections, dpd_delay, dpd_timeout)", NULL },
+	{ "dpd_delay_high", 20, IKE("dpd_delay = 3601;"),
+	  ":21: ike.dpd_delay = 3601 is out of range 0..3600", NULL },
+	{ "dpd_timeout_low", 20, IKE("dpd_timeout = 4;"),
+	  ":21: ike.dpd_timeout = 4 is out of range 5..3600", NULL },
 	{ "ike_proposals_wrong_type", 20,
 	  IKE("proposals = \"aes256gcm16-prfsha384-ecp256\";"),
 	  ":21: ike.proposals must be an array [ \"...\", ... ] of strings, not "
