@@ -213,6 +213,7 @@ tm_tunnel_new(struct tunmgr *tm, const struct tun_spec *s, uint32_t kind)
 	t->kind = kind;
 	t->state = P2SGW_SLOT_FREE;
 	t->slot = t->sa_in = t->sa_out = t->sa_in_prev = P2SGW_SLOT_NONE;
+	t->rk_out_old = P2SGW_SLOT_NONE;
 	t->prev = tm->tail;
 	if (tm->tail != NULL)
 		tm->tail->next = t;
@@ -247,6 +248,7 @@ tunnel_destroy(struct tunmgr *tm, struct tunnel *t)
 	tm_notify(tm, &t->add_w, &t->n_add_w, EIO, t->fail[0] != '\0' ? t->fail :
 		   "removed before it became live");
 	tm_notify(tm, &t->del_w, &t->n_del_w, 0, NULL);
+	tm_rekey_abort(tm, t, EIO, "removed");
 	tm_waiting_del(tm, t);
 	tidx_remove(&tm->idx, t);
 	if (t->prev != NULL)
@@ -275,8 +277,12 @@ tm_step(struct tunmgr *tm, struct tunnel *t)
 			waiting_add(tm, t);
 		break;
 	case P2SGW_SLOT_LIVE:
-		if (!t->present)
+		if (!t->present) {
+			/* a rekey step in flight is overtaken by TUNNEL_DEL,
+			 * which drops every SA of the tunnel's record */
+			tm_rekey_abort(tm, t, EIO, "removed during its rekey");
 			tm_start_removal(tm, t, tm_all_workers(tm));
+		}
 		break;
 	default:
 		break;			/* FILLED, DYING: waiting for acks */
@@ -313,7 +319,14 @@ next_seq(struct tunmgr *tm)
 void
 tm_send(struct tunmgr *tm, struct tunnel *t, uint32_t type, uint64_t workers)
 {
-	struct p2sgw_msg m = { .type = type, .slot = t->slot };
+	tm_send_slot(tm, t, type, t->slot, workers);
+}
+
+void
+tm_send_slot(struct tunmgr *tm, struct tunnel *t, uint32_t type, uint32_t slot,
+	     uint64_t workers)
+{
+	struct p2sgw_msg m = { .type = type, .slot = slot };
 	unsigned w;
 
 	t->seq = m.seq = next_seq(tm);
@@ -332,6 +345,7 @@ tm_poll(struct tunmgr *tm)
 	if (tm->ch != NULL) {
 		tm_drain_events(tm);
 		tm_install_waiting(tm);
+		tm_rekey_poll(tm);
 		chanq_flush(&tm->q);
 	}
 	tm_flush_notes(tm);
@@ -341,6 +355,7 @@ bool
 tm_busy(const struct tunmgr *tm)
 {
 	return tm->ch != NULL && (tm->n_inflight > 0 || tm->more_to_install ||
+				  tm->n_rekeying > 0 ||
 				  chanq_pending(&tm->q) > 0);
 }
 
@@ -377,6 +392,7 @@ tm_free(struct tunmgr *tm)
 		tm_notify(tm, &t->add_w, &t->n_add_w, ECANCELED, "p2sgw-control is stopping");
 		tm_notify(tm, &t->del_w, &t->n_del_w, ECANCELED,
 		       "p2sgw-control is stopping");
+		tm_rekey_abort(tm, t, ECANCELED, "p2sgw-control is stopping");
 	}
 	tm_flush_notes(tm);
 	for (t = tm->head; t != NULL; t = next) {
@@ -384,6 +400,7 @@ tm_free(struct tunmgr *tm)
 		forget_copies(t);
 		free(t->add_w);
 		free(t->del_w);
+		free(t->rk_w);
 		explicit_bzero(t, sizeof(*t));
 		free(t);
 	}

@@ -43,6 +43,8 @@ enum {
 	TM_PENDING = 1,			/* the waiter is called later */
 	TM_INSTALL_BATCH = 512,		/* tunnels installed per tm_poll */
 	TM_FAIL_LEN = 160,
+	TM_REKEY_OUT_MS = 200,		/* new inbound SA in, before sending on the new outbound */
+	TM_REKEY_PREV_MS = 2000,	/* old inbound SA kept after the switch */
 };
 
 /* Someone waiting for an operation: FN(ARG, TOKEN, 0, NULL) when it
@@ -66,6 +68,22 @@ struct tm_net {
 };
 
 enum tidx_key { TIDX_NAME, TIDX_VIP, TIDX_SPI_IN, TIDX_SPI_OUT, TIDX_COUNT };
+
+/* Make before break (tunnels_rekey.c):
+ *   NONE --tm_rekey: new SA records, SA_IN_ADD--> IN (both inbound SAs
+ *   accepted) --acked: the waiter is told--> OUT_WAIT (TM_REKEY_OUT_MS, so
+ *   that the peer has installed the new SAs) --TUNNEL_SET_OUT--> OUT
+ *   --acked: old outbound wiped--> PREV_WAIT (TM_REKEY_PREV_MS, for packets
+ *   in flight on the old inbound SA) --SA_IN_DEL--> PREV --acked: old
+ *   inbound wiped--> NONE */
+enum tm_rekey_phase {
+	TM_RK_NONE = 0,
+	TM_RK_IN,
+	TM_RK_OUT_WAIT,
+	TM_RK_OUT,
+	TM_RK_PREV_WAIT,
+	TM_RK_PREV,
+};
 
 struct tunnel {
 	struct tun_spec spec;
@@ -97,6 +115,15 @@ struct tunnel {
 	/* Waiting for LIVE (add) and for the tunnel to be gone (del). */
 	struct tm_waiter *add_w, *del_w;
 	unsigned n_add_w, n_del_w;
+
+	/* A rekey of a LIVE tunnel (tunnels_rekey.c): its phase, the old
+	 * outbound slot until the switch is acked, when the next phase is
+	 * due, and who waits for the new inbound SA. */
+	enum tm_rekey_phase rk;
+	uint32_t rk_out_old;
+	uint64_t rk_due;
+	struct tm_waiter *rk_w;
+	unsigned n_rk_w;
 
 	struct tunnel *prev, *next;	/* every tunnel */
 	struct tunnel *wprev, *wnext;	/* FREE and wanted: to install */
@@ -143,6 +170,7 @@ struct tunmgr {
 	uint32_t seq;
 	uint32_t next_id;
 	bool more_to_install;
+	size_t n_rekeying;		/* tunnels with a rekey in progress */
 	struct tm_stats stats;
 
 	struct tm_note *notes;
@@ -178,6 +206,18 @@ bool tm_busy(const struct tunmgr *tm);
  * -1 with ERR when its name, VIP or an SPI is already used. */
 int tm_add(struct tunmgr *tm, const struct tun_spec *s, struct tun_keys *k,
 	   uint32_t kind, const struct tm_waiter *w, char *err, size_t errlen);
+/* Rekey the LIVE tunnel NAME: its SPIs become SPI_IN/SPI_OUT and its
+ * keys K (copied and wiped in every case), make before break (see
+ * enum tm_rekey_phase). TM_PENDING: W is called once every worker
+ * accepts the new inbound SA (then answer the peer); the switch of the
+ * outbound SA and the removal of the old inbound one follow by
+ * themselves. TM_DONE: no region, the tunnel is installed with the new
+ * SAs when one appears. -1 with ERR: no such tunnel, a rekey is still in
+ * progress (EBUSY in *ERRNO_OUT), or SPI_IN is used. */
+int tm_rekey(struct tunmgr *tm, const char *name, uint32_t spi_in,
+	     uint32_t spi_out, struct tun_keys *k, const struct tm_waiter *w,
+	     int *errno_out, char *err, size_t errlen);
+
 /* Remove tunnel NAME: TM_DONE when it is gone already, TM_PENDING when W
  * will be called once every worker dropped it, -1 when there is none. */
 int tm_del(struct tunmgr *tm, const char *name, const struct tm_waiter *w,
@@ -223,11 +263,27 @@ void tm_fail(struct tunmgr *tm, struct tunnel *t, const char *fmt,
 	     const char *arg);
 void tm_send(struct tunmgr *tm, struct tunnel *t, uint32_t type,
 	     uint64_t workers);
+/* The same with another slot in the message (an SA slot). */
+void tm_send_slot(struct tunmgr *tm, struct tunnel *t, uint32_t type,
+		  uint32_t slot, uint64_t workers);
 /* tunnels_install.c */
 void tm_install_waiting(struct tunmgr *tm);
 void tm_release_slots(struct tunmgr *tm, struct tunnel *t);
 /* tunnels_events.c */
 void tm_drain_events(struct tunmgr *tm);
+/* tunnels_install.c: fill SA slot SLOT of direction DIR from T's spec
+ * and raw keys. */
+int tm_fill_sa(struct tunmgr *tm, struct tunnel *t, uint8_t dir, uint32_t slot,
+	       const char **why);
+/* tunnels_rekey.c */
+void tm_rekey_answered(struct tunmgr *tm, struct tunnel *t);
+void tm_rekey_poll(struct tunmgr *tm);
+/* A rekey step of T waits for the workers' answers. */
+bool tm_rekey_inflight(const struct tunnel *t);
+/* Forget a rekey (the region went away or the tunnel is removed): the
+ * waiters are told ERR. */
+void tm_rekey_abort(struct tunmgr *tm, struct tunnel *t, int err,
+		    const char *msg);
 /* tunnels_sync.c and shared */
 int tm_reconcile(struct tunmgr *tm);
 void tm_set_state(struct tunmgr *tm, struct tunnel *t, enum p2sgw_slot_state to,

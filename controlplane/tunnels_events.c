@@ -17,6 +17,10 @@ change_done(struct tunmgr *tm, struct tunnel *t)
 {
 	char msg[TM_FAIL_LEN];
 
+	if (t->state == P2SGW_SLOT_LIVE && tm_rekey_inflight(t)) {
+		tm_rekey_answered(tm, t);
+		return;
+	}
 	if (t->state == P2SGW_SLOT_FILLED && t->nacked == 0) {
 		tm_set_state(tm, t, P2SGW_SLOT_LIVE, NULL);
 		tm_notify(tm, &t->add_w, &t->n_add_w, 0, NULL);
@@ -46,7 +50,13 @@ on_answer(struct tunmgr *tm, unsigned w, const struct p2sgw_event *e)
 	struct tunnel *t = e->slot < tm->ch->hdr->max_tunnels ?
 			   tm->by_slot[e->slot] : NULL;
 
-	if (t == NULL || t->seq != e->seq || !tm_inflight(t->state) ||
+	/* a rekey's SA_IN_ADD / SA_IN_DEL name an inbound SA slot */
+	if ((t == NULL || t->seq != e->seq) && e->slot < tm->ch->hdr->max_sa_in &&
+	    tm->by_sa_in[e->slot] != NULL &&
+	    tm->by_sa_in[e->slot]->seq == e->seq)
+		t = tm->by_sa_in[e->slot];
+	if (t == NULL || t->seq != e->seq ||
+	    !(tm_inflight(t->state) || tm_rekey_inflight(t)) ||
 	    !(t->sent & bit) || ((t->acked | t->nacked) & bit)) {
 		tm->stats.stale_events++;
 		log_debug("worker %u: %s seq %u slot %u matches nothing pending",

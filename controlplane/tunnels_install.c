@@ -39,6 +39,17 @@ sa_params(const struct tunmgr *tm, const struct tunnel *t, uint8_t dir,
 	p->tunnel = t->slot;
 }
 
+int
+tm_fill_sa(struct tunmgr *tm, struct tunnel *t, uint8_t dir, uint32_t slot,
+	   const char **why)
+{
+	struct p2sgw_sa_params p;
+
+	sa_params(tm, t, dir, &p);
+	p.tunnel = t->slot;
+	return p2sgw_chan_sa_fill(tm->ch, slot, tm->mgr, &p, why);
+}
+
 uint8_t *
 tm_copy_filled(const struct p2sgw_sa *sa)
 {
@@ -115,6 +126,13 @@ tm_release_slots(struct tunmgr *tm, struct tunnel *t)
 		tm->by_sa_out[t->sa_out] = NULL;
 		slots_free(&tm->out_slots, t->sa_out);
 	}
+	if (t->rk_out_old < h->max_sa_out) {	/* a rekey was cut short */
+		p2sgw_sa_wipe(p2sgw_chan_sa_out(tm->ch, t->rk_out_old),
+			      h->sa_out_size);
+		tm->by_sa_out[t->rk_out_old] = NULL;
+		slots_free(&tm->out_slots, t->rk_out_old);
+	}
+	t->rk_out_old = P2SGW_SLOT_NONE;
 	if (t->slot < h->max_tunnels) {
 		explicit_bzero(p2sgw_chan_tunnel(tm->ch, t->slot), h->tunnel_size);
 		tm->by_slot[t->slot] = NULL;

@@ -307,8 +307,12 @@ tm_detach(struct tunmgr *tm, const char *why)
 		next = t->next;
 		if (t->state == P2SGW_SLOT_FREE)
 			continue;
+		/* a rekey's new SAs are the tunnel's now: the next region
+		 * gets them, so whoever waits for them may go on */
+		tm_rekey_abort(tm, t, 0, NULL);
 		t->slot = t->sa_in = t->sa_out = t->sa_in_prev =
 			P2SGW_SLOT_NONE;
+		t->rk_out_old = P2SGW_SLOT_NONE;
 		tm_set_state(tm, t, P2SGW_SLOT_FREE, why);
 		tm_step(tm, t);
 	}

@@ -245,6 +245,8 @@ ike_sa_free(struct ike *x, struct ike_sa *sa)
 	free_buf(&sa->last_resp, &sa->last_resp_len);
 	free_buf(&sa->req, &sa->req_len);
 	free_buf(&sa->pending, &sa->pending_len);
+	free(sa->resp_frag_len);
+	ike_frag_rx_free(sa->frag_rx);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
@@ -258,6 +260,15 @@ ike_sa_by_spi_r(struct ike *x, const uint8_t spi_r[8])
 		if (!memcmp(sa->spi_r, spi_r, IKE_SPI_LEN))
 			return sa;
 	return NULL;
+}
+
+struct ike_sa *
+ike_sa_by_token(struct ike *x, uint64_t token)
+{
+	uint8_t spi_r[IKE_SPI_LEN];
+
+	memcpy(spi_r, &token, sizeof(spi_r));
+	return ike_sa_by_spi_r(x, spi_r);
 }
 
 struct ike_sa *
@@ -305,6 +316,21 @@ on_sa_timer(struct loop *l, struct loop_timer *t)
 	case IKE_S_HALF_OPEN:
 		x->st.half_open_expired++;
 		ike_sa_destroy(x, sa, "no IKE_AUTH within ike.half_open_timeout");
+		return;
+	case IKE_S_ESTABLISHED:
+		if (sa->dpd_start_ns == 0 || sa->req == NULL)
+			return;
+		if (loop_now(x->loop) - sa->dpd_start_ns >=
+		    (uint64_t)x->cp->cfg.ike.dpd_timeout * 1000000000ull) {
+			x->st.dpd_dead++;
+			ike_sa_destroy(x, sa, "no answer to liveness checks "
+				       "within ike.dpd_timeout");
+			return;
+		}
+		sa->req_tries++;
+		ike_send(x, &sa->addr, sa->req, sa->req_len);
+		loop_timer_arm(x->loop, &sa->timer, (uint64_t)IKE_DELETE_RTO_MS *
+			       1000000ull << (sa->req_tries < 5 ? sa->req_tries : 5));
 		return;
 	case IKE_S_DELETING:
 		if (sa->req != NULL && sa->req_tries < IKE_DELETE_TRIES) {
@@ -357,9 +383,28 @@ ike_send(struct ike *x, const struct ike_addr *a, const uint8_t *b, size_t len)
 	return 0;
 }
 
+/* Our last response again (every fragment of it). */
+static void
+resend_last(struct ike *x, struct ike_sa *sa)
+{
+	size_t off = 0;
+
+	if (sa->n_resp_frags == 0) {
+		ike_send(x, &sa->addr, sa->last_resp, sa->last_resp_len);
+		return;
+	}
+	for (unsigned i = 0; i < sa->n_resp_frags; i++) {
+		ike_send(x, &sa->addr, sa->last_resp + off, sa->resp_frag_len[i]);
+		off += sa->resp_frag_len[i];
+	}
+}
+
 void
 ike_respond(struct ike *x, struct ike_sa *sa, const uint8_t *b, size_t len)
 {
+	free(sa->resp_frag_len);
+	sa->resp_frag_len = NULL;
+	sa->n_resp_frags = 0;
 	uint8_t *copy = malloc(len);
 
 	memcpy(sa->last_req_hash, sa->cur_req_hash, sizeof(sa->last_req_hash));
@@ -394,6 +439,68 @@ iv_len(const struct ike_sk_dir *d)
 	return d->encr == IKE_ENCR_AES_GCM16 ? IKE_GCM_IV_LEN : IKE_CBC_IV_LEN;
 }
 
+/* The fragments of a response, collected for retransmission. */
+struct frag_collect {
+	uint8_t *buf;
+	size_t len, cap;
+	uint16_t lens[IKE_FRAG_MAX];
+	unsigned n;
+};
+
+static int
+frag_collect(void *arg, const uint8_t *b, size_t len)
+{
+	struct frag_collect *c = arg;
+
+	if (c->n == IKE_FRAG_MAX)
+		return -1;
+	if (c->len + len > c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8192;
+		uint8_t *nb;
+
+		while (cap < c->len + len)
+			cap *= 2;
+		nb = realloc(c->buf, cap);
+		if (nb == NULL)
+			return -1;
+		c->buf = nb;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, b, len);
+	c->len += len;
+	c->lens[c->n++] = (uint16_t)len;
+	return 0;
+}
+
+/* A response too large for one datagram, as RFC 7383 fragments. */
+static int
+respond_fragmented(struct ike *x, struct ike_sa *sa, const struct ike_hdr *h,
+		   const struct ike_out *inner)
+{
+	struct frag_collect c = { 0 };
+	int n = ike_frag_tx(&sa->out, &sa->iv_seq, h, ike_out_first(inner),
+			    inner->buf, inner->len, IKE_FRAG_MTU - IKE_FRAG_OVERHEAD,
+			    frag_collect, &c);
+
+	if (n <= 0 || (sa->resp_frag_len = malloc((size_t)n * 2)) == NULL) {
+		free(c.buf);
+		SA_LOG(CP_LOG_ERROR, sa, "cannot fragment a %zu-byte response",
+		       inner->len);
+		return -1;
+	}
+	free_buf(&sa->last_resp, &sa->last_resp_len);
+	sa->last_resp = c.buf;
+	sa->last_resp_len = c.len;
+	memcpy(sa->resp_frag_len, c.lens, (size_t)n * 2);
+	sa->n_resp_frags = (unsigned)n;
+	memcpy(sa->last_req_hash, sa->cur_req_hash, sizeof(sa->last_req_hash));
+	sa->peer_next++;
+	x->st.frags_tx += (unsigned)n;
+	x->st.frag_msgs_tx++;
+	resend_last(x, sa);
+	return 0;
+}
+
 int
 ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
 	    uint32_t msgid, bool response, const struct ike_out *inner)
@@ -406,6 +513,9 @@ ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
 
 	memcpy(h.spi_i, sa->spi_i, IKE_SPI_LEN);
 	memcpy(h.spi_r, sa->spi_r, IKE_SPI_LEN);
+	if (response && sa->frag_ok && IKE_HDR_LEN + IKE_GEN_HDR_LEN + body +
+	    IKE_FRAG_OVERHEAD > IKE_FRAG_MTU)
+		return respond_fragmented(x, sa, &h, inner);
 	ike_out_init(&o, x->obuf, sizeof(x->obuf), &h);
 	p = ike_out_pl(&o, IKE_PL_SK, body);
 	if (p == NULL || ike_out_finish(&o) < 0) {
@@ -471,10 +581,21 @@ static void
 sa_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw,
 	   const struct ike_addr *a)
 {
+	bool skf = m->sk_off != 0 && m->pl[m->n - 1].type == IKE_PL_SKF &&
+		   m->sk_off + IKE_FRAG_NUMS_LEN <= m->raw_len;
+	uint8_t first = m->sk_first;
 	const char *why;
 	uint8_t *inner;
 	size_t ilen;
 
+	if (m->hdr.msgid + 1 == sa->peer_next && sa->last_resp != NULL && skf) {
+		/* a fragmented request again: answer its first fragment */
+		if (ike_get16(raw + m->sk_off) == 1) {
+			x->st.rx_retransmit++;
+			resend_last(x, sa);
+		}
+		return;
+	}
 	if (m->hdr.msgid + 1 == sa->peer_next && sa->last_resp != NULL) {
 		uint8_t h[20];
 
@@ -484,7 +605,7 @@ sa_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw,
 			return;
 		}
 		x->st.rx_retransmit++;
-		ike_send(x, &sa->addr, sa->last_resp, sa->last_resp_len);
+		resend_last(x, sa);
 		return;
 	}
 	if (m->hdr.msgid != sa->peer_next) {
@@ -493,22 +614,42 @@ sa_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw,
 		x->st.rx_bad++;
 		return;
 	}
-	if (sa->state == IKE_S_INSTALLING) {
+	if (sa->state == IKE_S_INSTALLING || sa->child_pending) {
 		x->st.rx_retransmit++;	/* answered once the SA is in */
 		return;
 	}
 	req_hash(m, sa->cur_req_hash);	/* before decryption in place */
-	if (m->sk_off == 0 || m->pl[m->n - 1].type != IKE_PL_SK) {
+	if (skf) {
+		int rc;
+
+		if (!sa->frag_ok || (sa->frag_rx == NULL &&
+				     (sa->frag_rx = ike_frag_rx_new()) == NULL)) {
+			x->st.rx_bad++;
+			return;
+		}
+		x->st.frags_rx++;
+		rc = ike_frag_rx_add(sa->frag_rx, &sa->in, raw, m->raw_len, m,
+				     &inner, &ilen, &first, &why);
+		if (rc <= 0) {
+			if (rc < 0) {
+				SA_LOG(CP_LOG_DEBUG, sa, "fragment dropped: %s",
+				       why ? why : "?");
+				x->st.rx_bad++;
+			}
+			return;
+		}
+		x->st.frag_msgs_rx++;
+	} else if (m->sk_off == 0 || m->pl[m->n - 1].type != IKE_PL_SK) {
 		SA_LOG(CP_LOG_DEBUG, sa, "request without an SK payload");
 		x->st.rx_bad++;
 		return;
-	}
-	if (ike_sk_open(&sa->in, raw, m->sk_off, m->raw_len, &inner, &ilen) < 0) {
+	} else if (ike_sk_open(&sa->in, raw, m->sk_off, m->raw_len, &inner,
+			       &ilen) < 0) {
 		SA_LOG(CP_LOG_DEBUG, sa, "SK payload does not verify: dropped");
 		x->st.rx_bad++;
 		return;
 	}
-	if (ike_parse_inner(m, m->sk_first, inner, ilen, &why) < 0) {
+	if (ike_parse_inner(m, first, inner, ilen, &why) < 0) {
 		SA_LOG(CP_LOG_INFO, sa, "malformed %u request: %s",
 		       m->hdr.exchange, why);
 		x->st.rx_bad++;
@@ -524,6 +665,7 @@ sa_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw,
 			ike_sa_destroy(x, sa, "unsupported critical payload");
 		return;
 	}
+	sa->last_rx_ns = loop_now(x->loop);
 	/* The client may move (NAT-T float to 4500, a new NAT mapping):
 	 * answer where an authenticated request came from. */
 	if (sa->addr.peer == a->peer && (sa->addr.peer_port != a->peer_port ||
@@ -581,6 +723,7 @@ sa_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw)
 		x->st.rx_bad++;
 		return;
 	}
+	sa->last_rx_ns = loop_now(x->loop);
 	ike_info_response(x, sa, m);
 }
 
@@ -712,6 +855,54 @@ open_socket(uint16_t port, char *err, size_t errlen)
 	return fd;
 }
 
+/* ---- dead peer detection ---- */
+
+/* When the client last showed life: an authenticated IKE message, or an
+ * ESP packet its CHILD SA's inbound side counted. */
+static uint64_t
+last_alive(struct ike *x, const struct ike_sa *sa)
+{
+	const struct p2sgw_chan *ch = x->cp->tm->ch;
+	uint64_t t = sa->last_rx_ns > sa->established_ns ? sa->last_rx_ns :
+		     sa->established_ns;
+	struct tunnel *tn;
+
+	if (!sa->child.present || ch == NULL ||
+	    (tn = tm_find(x->cp->tm, sa->child.name)) == NULL)
+		return t;
+	for (int i = 0; i < 2; i++) {
+		uint32_t slot = i ? tn->sa_in_prev : tn->sa_in;
+		uint64_t v;
+
+		if (slot >= ch->hdr->max_sa_in)
+			continue;
+		v = __atomic_load_n(&p2sgw_chan_sa_in(ch, slot)->st.last_ns,
+				    __ATOMIC_RELAXED);
+		if (v > t)
+			t = v;
+	}
+	return t;
+}
+
+static void
+on_dpd_scan(struct loop *l, struct loop_timer *tm)
+{
+	struct ike *x = tm->arg;
+	uint64_t now = loop_now(l);
+	uint64_t delay = (uint64_t)x->cp->cfg.ike.dpd_delay * 1000000000ull;
+
+	loop_timer_arm(l, &x->dpd, 1000000000ull);
+	if (delay == 0)
+		return;
+	for (struct ike_sa *sa = x->head; sa; sa = sa->next) {
+		if (sa->state != IKE_S_ESTABLISHED || sa->req != NULL ||
+		    sa->child_pending)
+			continue;
+		if (now - last_alive(x, sa) >= delay)
+			ike_dpd_start(x, sa);
+	}
+}
+
 /* ---- set-up ---- */
 
 struct ike *
@@ -769,6 +960,8 @@ ike_new(struct cp *cp, uint16_t port, uint16_t natt_port, char *err,
 		goto fail;
 	}
 	memcpy(x->certreq, buf, x->certreq_len);
+	loop_timer_init(&x->dpd, on_dpd_scan, x);
+	loop_timer_arm(x->loop, &x->dpd, 1000000000ull);
 	for (unsigned i = 0; i < 2; i++) {
 		x->fd[i] = open_socket(x->port[i], err, errlen);
 		if (x->fd[i] < 0 ||
@@ -791,6 +984,8 @@ ike_free(struct ike *x)
 {
 	if (x == NULL)
 		return;
+	if (x->loop != NULL && x->dpd.fn != NULL)
+		loop_timer_stop(x->loop, &x->dpd);
 	while (x->head != NULL)
 		ike_sa_free(x, x->head);
 	for (unsigned i = 0; i < 2; i++) {
@@ -912,6 +1107,9 @@ ike_show_stats(struct ike *x, struct jw *w)
 	S(revoked); S(unknown_ca); S(pool_exhausted); S(cap_refused);
 	S(deleted_by_peer); S(deleted_by_us); S(half_open_expired);
 	S(install_failed); S(unsupported_critical);
+	S(child_rekeys); S(ike_rekeys); S(rekey_refused);
+	S(frags_rx); S(frags_tx); S(frag_msgs_rx); S(frag_msgs_tx);
+	S(dpd_sent); S(dpd_answered); S(dpd_dead);
 #undef S
 	jw_end_obj(w);
 }

@@ -229,8 +229,8 @@ authenticate(struct ike *x, struct ike_sa *sa, const struct ike_msg *m,
 /* ---- what the client gets ---- */
 
 /* Client TSi must cover the VIP; the reply names the VIP alone. */
-static bool
-narrow_tsi(const struct ike_ts_pl *tsi, uint32_t vip, struct ike_ts *out)
+bool
+ike_narrow_tsi(const struct ike_ts_pl *tsi, uint32_t vip, struct ike_ts *out)
 {
 	for (unsigned i = 0; i < tsi->n; i++) {
 		const struct ike_ts *t = &tsi->ts[i];
@@ -245,8 +245,8 @@ narrow_tsi(const struct ike_ts_pl *tsi, uint32_t vip, struct ike_ts *out)
 }
 
 /* TSr: each client range intersected with each protected prefix. */
-static unsigned
-narrow_tsr(const struct p2sgw_config *cfg, const struct ike_ts_pl *tsr,
+unsigned
+ike_narrow_tsr(const struct p2sgw_config *cfg, const struct ike_ts_pl *tsr,
 	   struct ike_ts *out, unsigned cap)
 {
 	unsigned n = 0;
@@ -286,8 +286,8 @@ alloc_vip(struct ike *x)
 	return 0;
 }
 
-static uint32_t
-alloc_spi(struct ike *x)
+uint32_t
+ike_alloc_spi(struct ike *x)
 {
 	for (;;) {
 		struct tun_spec probe = { 0 };
@@ -394,8 +394,8 @@ out_identity(struct ike *x, struct ike_sa *sa, struct ike_out *o)
 
 /* ---- the CHILD SA ---- */
 
-static void
-split_keymat(const uint8_t *km, enum p2sgw_suite suite, struct tun_keys *k)
+void
+ike_split_keymat(const uint8_t *km, enum p2sgw_suite suite, struct tun_keys *k)
 {
 	size_t ek = tun_key_len(suite), ak = tun_auth_key_len(suite);
 
@@ -410,8 +410,8 @@ split_keymat(const uint8_t *km, enum p2sgw_suite suite, struct tun_keys *k)
 
 static void on_child_done(void *arg, uint64_t token, int err, const char *msg);
 
-static uint64_t
-spi_token(const uint8_t spi_r[8])
+uint64_t
+ike_spi_token(const uint8_t spi_r[8])
 {
 	uint64_t t;
 
@@ -425,7 +425,7 @@ install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
 	      enum p2sgw_suite suite, char *err, size_t errlen)
 {
 	const struct p2sgw_config *cfg = &x->cp->cfg;
-	struct tm_waiter w = { on_child_done, x, spi_token(sa->spi_r) };
+	struct tm_waiter w = { on_child_done, x, ike_spi_token(sa->spi_r) };
 	uint8_t km[2 * (P2SGW_MAX_KEY_LEN + P2SGW_MAX_AUTH_KEY_LEN)];
 	size_t kmlen = 2 * (tun_key_len(suite) + tun_auth_key_len(suite));
 	struct tun_spec s = { 0 };
@@ -454,7 +454,7 @@ install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
 		snprintf(err, errlen, "KEYMAT derivation failed");
 		return -1;
 	}
-	split_keymat(km, suite, &k);
+	ike_split_keymat(km, suite, &k);
 	OPENSSL_cleanse(km, sizeof(km));
 	memcpy(sa->child.name, s.name, sizeof(sa->child.name));
 	sa->child.suite = suite;
@@ -595,13 +595,13 @@ ike_auth_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		       "the address pool is exhausted");
 		return;
 	}
-	n_tsr = narrow_tsr(cfg, &r.tsr, tsr, 255);
-	if (!narrow_tsi(&r.tsi, sa->vip, &tsi) || n_tsr == 0) {
+	n_tsr = ike_narrow_tsr(cfg, &r.tsr, tsr, 255);
+	if (!ike_narrow_tsi(&r.tsi, sa->vip, &tsi) || n_tsr == 0) {
 		refuse(x, sa, m, IKE_N_TS_UNACCEPTABLE, n_tsr == 0 ?
 		       "TSr is outside p2s.routes" : "TSi does not cover the VIP");
 		return;
 	}
-	sa->child.spi_in = alloc_spi(x);
+	sa->child.spi_in = ike_alloc_spi(x);
 	sa->child.spi_out = ike_get32(c.spi);	/* before c.spi becomes ours */
 	sa->child.encap = sa->nat_peer || sa->nat_local;
 	if (sa->child.spi_in == 0 || build_pending(x, sa, &r, &c, &tsi, tsr,

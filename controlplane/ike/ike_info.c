@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * INFORMATIONAL (RFC 7296 1.4): DELETE of the IKE SA or of the CHILD SA
  * from the client, empty requests (liveness), our own DELETE when the
- * operator disconnects a client, and the answer to it. CREATE_CHILD_SA
- * is refused with NO_ADDITIONAL_SAS until rekeying exists.
+ * operator disconnects a client, and the answer to it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +30,7 @@ remove_child(struct ike *x, struct ike_sa *sa)
 void
 ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 {
-	bool del_ike = false, del_child = false;
+	bool del_ike = false, del_child = false, del_old = false;
 	struct ike_out in;
 	const char *why;
 	uint8_t *p;
@@ -48,10 +47,16 @@ ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		}
 		if (d.proto == IKE_PROTO_IKE)
 			del_ike = true;
-		for (unsigned j = 0; d.proto == IKE_PROTO_ESP && j < d.n_spi; j++)
-			if (sa->child.present &&
-			    ike_get32(d.spis + 4 * j) == sa->child.spi_out)
+		for (unsigned j = 0; d.proto == IKE_PROTO_ESP && j < d.n_spi; j++) {
+			uint32_t spi = ike_get32(d.spis + 4 * j);
+
+			if (sa->child.present && spi == sa->child.spi_out)
 				del_child = true;
+			/* the SA a rekey replaced: it leaves the dataplane
+			 * by itself; answer with our half of it */
+			else if (spi != 0 && spi == sa->child.old_spi_out)
+				del_old = true;
+		}
 	}
 	ike_out_chain(&in, x->ibuf, sizeof(x->ibuf));
 	if (del_ike || sa->state == IKE_S_DELETING) {
@@ -61,6 +66,16 @@ ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		ike_sa_destroy(x, sa, del_ike ? "DELETE from the client" :
 			       "deleted by both sides");
 		return;
+	}
+	if (del_old) {
+		p = ike_out_pl(&in, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
+		if (p != NULL) {
+			p[0] = IKE_PROTO_ESP;
+			p[1] = IKE_ESP_SPI_LEN;
+			ike_put16(p + 2, 1);
+			ike_put32(p + 4, sa->child.old_spi_in);
+		}
+		sa->child.old_spi_in = sa->child.old_spi_out = 0;
 	}
 	if (del_child) {
 		p = ike_out_pl(&in, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
@@ -78,6 +93,20 @@ ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 }
 
 void
+ike_dpd_start(struct ike *x, struct ike_sa *sa)
+{
+	struct ike_out in;
+
+	ike_out_chain(&in, x->ibuf, sizeof(x->ibuf));
+	if (ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &in) < 0)
+		return;
+	x->st.dpd_sent++;
+	sa->dpd_start_ns = loop_now(x->loop);
+	SA_LOG(CP_LOG_DEBUG, sa, "idle: liveness check");
+	loop_timer_arm(x->loop, &sa->timer, (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
+}
+
+void
 ike_info_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 {
 	(void)m;
@@ -85,16 +114,12 @@ ike_info_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 	sa->req = NULL;
 	sa->req_len = 0;
 	loop_timer_stop(x->loop, &sa->timer);
+	if (sa->dpd_start_ns != 0) {
+		x->st.dpd_answered++;
+		sa->dpd_start_ns = 0;
+	}
 	if (sa->state == IKE_S_DELETING)
 		ike_sa_destroy(x, sa, "client acknowledged our DELETE");
-}
-
-void
-ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
-{
-	SA_LOG(CP_LOG_INFO, sa, "CREATE_CHILD_SA (rekey) is not supported: "
-	       "NO_ADDITIONAL_SAS");
-	ike_respond_error(x, sa, m, IKE_N_NO_ADDITIONAL_SAS);
 }
 
 void

@@ -147,6 +147,8 @@ build_response(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
 		p[0] = IKE_CERT_X509_SIG;
 		memcpy(p + 1, x->certreq, x->certreq_len);
 	}
+	if (sa->frag_ok)
+		ike_out_notify(&o, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if (sa->peer_hashes != 0)
 		out_sighashes(&o);
 	if (ike_out_finish(&o) < 0)
@@ -222,6 +224,12 @@ establish(struct ike *x, const struct ike_msg *m, const struct ike_addr *a,
 		suite->integ ? sa->k.ar : NULL };
 	natt = nat_detect(m, a, &sa->nat_peer, &sa->nat_local);
 	sa->peer_hashes = peer_sighashes(m);
+	{
+		struct ike_notify_pl n;
+
+		sa->frag_ok = ike_find_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
+					      false, &n);
+	}
 	if (build_response(x, sa, c, dh, natt, &rlen) < 0)
 		goto fail;
 	sa->init_req = dup_bytes(m->raw, m->raw_len);

@@ -28,6 +28,7 @@
 #include "channel.h"
 #include "ike.h"
 #include "ike_crypto.h"
+#include "ike_frag.h"
 #include "ike_msg.h"
 #include "loop.h"
 #include "pool.h"
@@ -46,6 +47,11 @@ enum {
 	IKE_ID_MAX = 256,
 	IKE_DELETE_TRIES = 3,		/* our DELETE, then give up */
 	IKE_DELETE_RTO_MS = 1000,
+	/* Our messages above this IP packet size go out as RFC 7383
+	 * fragments when the client supports them (1280: IPv6's minimum
+	 * MTU, what strongSwan and Windows use). */
+	IKE_FRAG_MTU = 1280,
+	IKE_FRAG_OVERHEAD = 20 + 8 + IKE_NON_ESP_MARKER_LEN,
 };
 
 /* The endpoints of an IKE SA as the kernel sees them. */
@@ -60,6 +66,9 @@ struct ike_child {
 	bool present;			/* installed or being installed */
 	char name[P2SGW_NAME_LEN];	/* the dataplane tunnel */
 	uint32_t spi_in, spi_out;	/* ours, the client's */
+	uint32_t old_spi_in, old_spi_out;	/* before the last rekey */
+	uint32_t new_spi_in, new_spi_out;	/* a rekey waiting for the dataplane */
+	uint32_t rekeys;
 	enum p2sgw_suite suite;
 	bool esn, encap;
 	uint16_t dh;			/* PFS group for rekeying, 0: none */
@@ -94,6 +103,10 @@ struct ike_sa {
 	uint8_t last_req_hash[20], cur_req_hash[20];
 	uint8_t *last_resp;
 	size_t last_resp_len;
+	uint16_t *resp_frag_len;	/* the last response as fragments */
+	unsigned n_resp_frags;
+	bool frag_ok;			/* IKEV2_FRAGMENTATION_SUPPORTED both ways */
+	struct ike_frag_rx *frag_rx;	/* a fragmented request being collected */
 	/* Our requests. */
 	uint32_t my_next;
 	uint8_t *req;
@@ -111,8 +124,11 @@ struct ike_sa {
 	uint8_t *pending;
 	size_t pending_len;
 	uint8_t pending_first;
+	bool child_pending;		/* CREATE_CHILD_SA waits for the dataplane */
 
 	uint64_t created_ns, established_ns;
+	uint64_t last_rx_ns;		/* last authenticated message from the peer */
+	uint64_t dpd_start_ns;		/* our liveness check in flight, or 0 */
 	struct loop_timer timer;	/* half-open timeout, DELETE retries */
 	struct ike *ctx;
 
@@ -127,6 +143,9 @@ struct ike_stats {
 	uint64_t revoked, unknown_ca, pool_exhausted, cap_refused;
 	uint64_t deleted_by_peer, deleted_by_us, half_open_expired;
 	uint64_t install_failed, unsupported_critical;
+	uint64_t child_rekeys, ike_rekeys, rekey_refused;
+	uint64_t frags_rx, frags_tx, frag_msgs_rx, frag_msgs_tx;
+	uint64_t dpd_sent, dpd_answered, dpd_dead;
 };
 
 struct ike {
@@ -143,6 +162,7 @@ struct ike {
 
 	struct ike_sa *head, *tail;
 	size_t n_sa, n_half_open, n_established;
+	struct loop_timer dpd;		/* scans for idle clients every second */
 	struct ike_sa **hr, **hi;	/* hash buckets */
 	size_t nb;
 	uint64_t next_id;
@@ -208,6 +228,22 @@ enum ike_pick ike_pick_esp(const struct p2sgw_config *cfg,
  * for the NO_PROPOSAL_CHOSEN log line. */
 const char *ike_props_str(const struct ike_sa_pl *sa, char *buf, size_t len);
 
+/* ike_auth.c, shared with the CHILD SA rekey */
+struct tun_keys;
+bool ike_narrow_tsi(const struct ike_ts_pl *tsi, uint32_t vip, struct ike_ts *out);
+unsigned ike_narrow_tsr(const struct p2sgw_config *cfg,
+			const struct ike_ts_pl *tsr, struct ike_ts *out,
+			unsigned cap);
+/* A random inbound ESP SPI no tunnel uses (0 if none found). */
+uint32_t ike_alloc_spi(struct ike *x);
+/* KEYMAT (RFC 7296 2.17: initiator's encryption then integrity key,
+ * then the responder's) into the tunnel's inbound / outbound keys. */
+void ike_split_keymat(const uint8_t *km, enum p2sgw_suite suite,
+		      struct tun_keys *k);
+/* The tunnel manager's waiter token for SA (its responder SPI). */
+uint64_t ike_spi_token(const uint8_t spi_r[8]);
+struct ike_sa *ike_sa_by_token(struct ike *x, uint64_t token);
+
 /* The exchanges */
 void ike_init_request(struct ike *x, const struct ike_msg *m,
 		      const struct ike_addr *a);
@@ -215,6 +251,8 @@ void ike_auth_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
 void ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
 void ike_info_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
 void ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
+/* ike_info.c: an empty INFORMATIONAL request (liveness check). */
+void ike_dpd_start(struct ike *x, struct ike_sa *sa);
 /* Start deleting SA: DELETE for the IKE SA to the client (retried), the
  * CHILD SA out of the dataplane now. */
 void ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why);

@@ -76,7 +76,9 @@ ike_pick_ike(const struct p2sgw_config *cfg, const struct ike_sa_pl *sa,
 	for (unsigned i = 0; i < sa->n; i++) {
 		const struct ike_prop *p = &sa->prop[i];
 
-		if (p->proto != IKE_PROTO_IKE || p->spi_len != 0)
+		/* SPI: none in IKE_SA_INIT, the new one in a rekey */
+		if (p->proto != IKE_PROTO_IKE ||
+		    (p->spi_len != 0 && p->spi_len != IKE_SPI_LEN))
 			continue;
 		for (unsigned j = 0; j < cfg->ike.n_ike; j++) {
 			const struct p2sgw_ike_proposal_cfg *q = &cfg->ike.ike[j];

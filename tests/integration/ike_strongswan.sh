@@ -12,6 +12,15 @@
 # a clean disconnect leaves nothing installed; then the operator's
 # `p2sgwctl disconnect` of a second connection (DELETE to the client).
 #
+# --scenario rekey: the client rekeys its CHILD SA every 4 s (with PFS,
+# ecp256) and its IKE SA every 10 s while a ping runs every 50 ms and TCP
+# moves 40 MB each way: at least two CHILD and one IKE rekey, no ping
+# lost, transfers intact, a clean disconnect afterwards.
+#
+# --scenario frag: MTU 1280 between client and gateway and a client
+# certificate sent with its intermediate CA: both IKE_AUTH messages are
+# larger than the path MTU and go as RFC 7383 fragments both ways.
+#
 # --scenario refused: a revoked client certificate and one from an unknown
 # CA (AUTHENTICATION_FAILED), an IKE proposal outside the policy
 # (NO_PROPOSAL_CHOSEN, with the offer in the gateway's log): each refused
@@ -34,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--scenario) SCENARIO=$2; shift 2 ;;
 	--mb) MB=$2; shift 2 ;;
 	*) echo "usage: $0 --dataplane BIN --control BIN --ctl BIN" \
-		"--scenario rsa|ecdsa|cbc|refused [--mb N]" >&2; exit 2 ;;
+		"--scenario rsa|ecdsa|cbc|rekey|frag|refused [--mb N]" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIO in
@@ -44,8 +53,12 @@ ecdsa) GW=gw-ec CLI=client-ec CA=ca-ec
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 cbc) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256-sha256-modp2048 ESP_P=aes256-sha256 WANT_ESP=aes256-sha256 ;;
+rekey) GW=gw-rsa CLI=client-rsa CA=ca-rsa
+     IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16-ecp256 WANT_ESP=aes256gcm16 ;;
 refused) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
+frag) GW=gw-rsa CLI=client-chain-full CA=ca-rsa UPLINK_MTU=1280
+     IKE_P=aes256-sha256-modp2048 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 *) echo "unknown --scenario '$SCENARIO'" >&2; exit 2 ;;
 esac
 
@@ -102,7 +115,7 @@ dataplane = {
   ports = (
     { name = "uplink"; role = "uplink";
       device = "net_af_packet0,iface=gw-up,qpairs=1";
-      address = "172.16.10.1/24"; mtu = 1500; },
+      address = "172.16.10.1/24"; mtu = ${UPLINK_MTU:-1500}; },
     { name = "vnet"; role = "vnet";
       device = "net_af_packet1,iface=gw-vn,qpairs=1";
       address = "10.10.0.1/24"; mtu = 1500; }
@@ -121,6 +134,10 @@ auth = {
   certificate = "$PKI/$GW.pem";
   private_key = "$PKI/$GW.key";
 };
+ike = {
+  dpd_delay = 2;
+  dpd_timeout = 6;
+};
 control = {
   socket = "$WORK/ctl.sock";
   channel = "/dev/hugepages/p2ike-$SCENARIO.chan";
@@ -131,6 +148,10 @@ EOF
 
 start_gateway() {
 	it_topology "$NS_GW" "$NS_CLI" "$NS_SRV"
+	if [ -n "${UPLINK_MTU:-}" ]; then
+		ip -n "$NS_CLI" link set cli-eth0 mtu "$UPLINK_MTU"
+		ip -n "$NS_GW" link set gw-up mtu "$UPLINK_MTU"
+	fi
 	bash "$HERE/ike_pki.sh" "$PKI" >"$WORK/pki.log" 2>&1 || \
 		{ cat "$WORK/pki.log"; abort "ike_pki.sh failed"; }
 	write_config
@@ -245,9 +266,95 @@ no_proposal_logged() {
 	grep 'NO_PROPOSAL_CHOSEN' "$WORK/cp.log" | tail -n 1 | sed 's/.*NO_PROPOSAL/NO_PROPOSAL/'
 }
 
+# ping_during SECONDS: ping every 50 ms in the background into ping.out.
+ping_during() {
+	ip netns exec "$NS_CLI" ping -n -D -O -i 0.05 -W 1 -w "$1" 10.10.0.10 \
+		>"$WORK/ping.out" 2>&1 &
+	PING_PID=$!
+	IT_PIDS+=("$PING_PID")
+}
+
+ping_no_loss() {
+	wait "$PING_PID"
+	local tx rx
+	tx=$(sed -n 's/^\([0-9]\+\) packets transmitted.*/\1/p' "$WORK/ping.out")
+	rx=$(sed -n 's/.* \([0-9]\+\) received.*/\1/p' "$WORK/ping.out")
+	echo "$rx of $tx replies"
+	[ -n "$tx" ] && [ "$tx" -gt 100 ] && [ "$rx" = "$tx" ]
+}
+
+rekeys_counted() {
+	ctl_json "(r['ike']['child_rekeys'], r['ike']['ike_rekeys'])
+v = v if v[0] >= 2 and v[1] >= 1 else None" ike
+}
+
+client_saw_rekeys() {
+	local c i
+	c=$(grep -c 'CHILD_SA c1{[0-9]*} established' "$WORK/charon-c1.log")
+	i=$(grep -c 'IKE_SA c1\[[0-9]*\] rekeyed\|rekeyed between' "$WORK/charon-c1.log")
+	echo "client: $c CHILD SAs established, $i IKE rekeys"
+	[ "$c" -ge 3 ]
+}
+
+connect_and_kill() {
+	connect "$1" "$CLI.pem" "$CLI.key" || return 1
+	sleep 3		# idle longer than dpd_delay: a liveness check answered
+	ctl_json "r['ike']['dpd_answered'] >= 1" ike >/dev/null || \
+		{ echo "no liveness check answered"; return 1; }
+	kill -KILL "${IKE_PID[$1]}"
+	echo "charon $1 killed"
+}
+
+# within dpd_delay + dpd_timeout (2 + 6 s) and some slack
+dpd_removed() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		if ctl_json "(r['ike']['dpd_dead'] >= 1 and r['ike']['pool_used'] == 0
+	     and len(r['ike_sas']) == 0)" ike >/dev/null 2>&1; then
+			nothing_installed
+			return
+		fi
+		sleep 0.1
+	done
+	ctl --json ike
+	return 1
+}
+
+fragments_counted() {
+	ctl_json "(r['ike']['frag_msgs_rx'], r['ike']['frag_msgs_tx'])
+v = v if v[0] >= 1 and v[1] >= 1 else None" ike
+}
+
 echo "ike_strongswan: scenario=$SCENARIO ike=$IKE_P esp=$ESP_P"
 start_gateway
-if [ "$SCENARIO" = refused ]; then
+if [ "$SCENARIO" = frag ]; then
+	step "connect with a certificate chain at MTU 1280" \
+		connect c1 "$CLI.pem" client-chain.key || \
+		abort "the strongSwan client did not connect"
+	step "IKE_AUTH went as fragments both ways" fragments_counted
+	step "the client reassembled our fragments" \
+		grep -q 'received fragment #1 of' "$WORK/charon-c1.log"
+	step "ping through the tunnel to 10.10.0.10" it_ping_some "$NS_CLI" 10.10.0.10
+	step "TCP client -> server" tcp_up
+	step "client disconnects: nothing left installed" down c1
+elif [ "$SCENARIO" = rekey ]; then
+	export IKE_CHILD_EXTRA=$'\t\t\t\trekey_time = 4s\n\t\t\t\tlife_time = 60s\n\t\t\t\trand_time = 0'
+	export IKE_CONN_EXTRA=$'\t\trekey_time = 10s\n\t\tover_time = 60s\n\t\trand_time = 0'
+	step "connect ($IKE_P, ESP $ESP_P)" connect c1 "$CLI.pem" "$CLI.key" || \
+		abort "the strongSwan client did not connect"
+	# the first packet may wait for ARP at the gateway: warm up first
+	step "ping through the tunnel to 10.10.0.10" it_ping_some "$NS_CLI" 10.10.0.10
+	ping_during 14
+	MB=40
+	sleep 3
+	step "TCP client -> server across rekeys" tcp_up
+	sleep 3
+	step "TCP server -> client across rekeys" tcp_down
+	step "no ping lost across the rekeys" ping_no_loss
+	step "the gateway counted CHILD and IKE rekeys" rekeys_counted
+	step "the client rekeyed" client_saw_rekeys
+	step "client disconnects: nothing left installed" down c1
+elif [ "$SCENARIO" = refused ]; then
 	step "revoked client certificate -> AUTHENTICATION_FAILED" \
 		refused revoked client-revoked.pem client-revoked.key AUTHENTICATION_FAILED
 	step "certificate from an unknown CA -> AUTHENTICATION_FAILED" \
@@ -278,6 +385,10 @@ else
 	step "reconnect" connect c2 "$CLI.pem" "$CLI.key"
 	step "p2sgwctl disconnect: DELETE to the client, nothing installed" \
 		operator_disconnect c2
+	ike_client_stop "$NS_CLI" c2
+	step "reconnect, then the client dies without DELETE" connect_and_kill c3
+	step "DPD: the dead client is removed, its address back in the pool" \
+		dpd_removed
 fi
 
 echo "ike_strongswan: scenario=$SCENARIO total $(it_elapsed "$T_START")s"

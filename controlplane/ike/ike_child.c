@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * CREATE_CHILD_SA, responder side (RFC 7296 1.3, 2.8, 2.17, 2.18):
+ * - rekeying the CHILD SA (N(REKEY_SA)): new SPIs and KEYMAT, with PFS
+ *   when the client sends KE; the tunnel manager adds the new inbound SA
+ *   before we answer and switches the outbound one after (make before
+ *   break);
+ * - rekeying the IKE SA: a new IKE SA with keys from the old SK_d takes
+ *   over the client's identity, address and CHILD SA; the client deletes
+ *   the old one;
+ * - anything else (a second CHILD SA) gets NO_ADDITIONAL_SAS: one
+ *   tunnel per client.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "cp.h"
+#include "dpchan.h"
+#include "ike_int.h"
+#include "log.h"
+#include "tunnels.h"
+#include "tunspec.h"
+
+struct child_req {
+	struct ike_sa_pl sa;
+	const struct ike_pl *nonce;
+	struct ike_ke ke;
+	bool has_ke;
+	struct ike_ts_pl tsi, tsr;
+	bool has_ts;
+};
+
+static int
+decode(const struct ike_msg *m, struct child_req *r, const char **why)
+{
+	const struct ike_pl *p;
+
+	memset(r, 0, sizeof(*r));
+	if ((p = ike_find(m, IKE_PL_SA, true)) == NULL) {
+		*why = "no SA payload";
+		return -1;
+	}
+	if (ike_dec_sa(p, &r->sa, why) < 0)
+		return -1;
+	r->nonce = ike_find(m, IKE_PL_NONCE, true);
+	if (r->nonce == NULL || r->nonce->len < IKE_NONCE_MIN ||
+	    r->nonce->len > IKE_NONCE_MAX) {
+		*why = "no nonce, or one outside 16..256 bytes";
+		return -1;
+	}
+	if ((p = ike_find(m, IKE_PL_KE, true)) != NULL) {
+		if (ike_dec_ke(p, &r->ke, why) < 0)
+			return -1;
+		r->has_ke = true;
+	}
+	p = ike_find(m, IKE_PL_TSI, true);
+	if (p != NULL) {
+		const struct ike_pl *q = ike_find(m, IKE_PL_TSR, true);
+
+		if (q == NULL || ike_dec_ts(p, &r->tsi, why) < 0 ||
+		    ike_dec_ts(q, &r->tsr, why) < 0) {
+			*why = q ? *why : "TSi without TSr";
+			return -1;
+		}
+		r->has_ts = true;
+	}
+	return 0;
+}
+
+/* DH for PFS (KE in the request): *GIR, our KE payload into O. */
+static int
+pfs(struct ike *x, struct ike_sa *sa, const struct child_req *r, uint16_t group,
+    uint8_t *gir, size_t cap, size_t *glen, struct ike_out *o)
+{
+	struct ike_dh *dh = ike_dh_new(group);
+	size_t klen = ike_dh_len(group);
+	uint8_t *p;
+	int rc = -1;
+
+	(void)x;
+	if (dh == NULL || r->ke.len != klen ||
+	    ike_dh_shared(dh, r->ke.data, r->ke.len, gir, cap, glen) < 0) {
+		SA_LOG(CP_LOG_INFO, sa, "invalid KE for group %u", group);
+		goto out;
+	}
+	p = ike_out_pl(o, IKE_PL_KE, IKE_KE_FIXED + klen);
+	if (p == NULL)
+		goto out;
+	ike_put16(p, group);
+	p[2] = p[3] = 0;
+	rc = ike_dh_public(dh, p + IKE_KE_FIXED, klen);
+out:
+	ike_dh_free(dh);
+	return rc;
+}
+
+/* ---- rekeying the CHILD SA ---- */
+
+static void
+child_done(void *arg, uint64_t token, int err, const char *msg)
+{
+	struct ike *x = arg;
+	struct ike_sa *sa = ike_sa_by_token(x, token);
+	struct ike_out in;
+	struct ike_msg m;
+
+	if (sa == NULL || !sa->child_pending)
+		return;
+	sa->child_pending = false;
+	if (err != 0) {
+		x->st.rekey_refused++;
+		SA_LOG(CP_LOG_WARNING, sa, "CHILD SA rekey failed in the "
+		       "dataplane: %s", msg ? msg : "?");
+		memset(&m, 0, sizeof(m));
+		m.hdr.exchange = IKE_CREATE_CHILD_SA;
+		m.hdr.msgid = sa->peer_next;
+		ike_respond_error(x, sa, &m, IKE_N_TEMPORARY_FAILURE);
+		return;
+	}
+	sa->child.old_spi_in = sa->child.spi_in;
+	sa->child.old_spi_out = sa->child.spi_out;
+	sa->child.spi_in = sa->child.new_spi_in;
+	sa->child.spi_out = sa->child.new_spi_out;
+	sa->child.rekeys++;
+	x->st.child_rekeys++;
+	in = (struct ike_out){ .buf = sa->pending, .cap = sa->pending_len,
+		.len = sa->pending_len, .first = sa->pending_first };
+	ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->peer_next, true, &in);
+	OPENSSL_cleanse(sa->pending, sa->pending_len);
+	free(sa->pending);
+	sa->pending = NULL;
+	sa->pending_len = 0;
+	SA_LOG(CP_LOG_INFO, sa, "CHILD SA rekeyed: SPIs 0x%08x/0x%08x "
+	       "(were 0x%08x/0x%08x)", sa->child.spi_in, sa->child.spi_out,
+	       sa->child.old_spi_in, sa->child.old_spi_out);
+}
+
+static void
+refuse(struct ike *x, struct ike_sa *sa, const struct ike_msg *m,
+       uint16_t notify, const char *why)
+{
+	x->st.rekey_refused++;
+	SA_LOG(CP_LOG_NOTICE, sa, "CREATE_CHILD_SA refused with %s: %s",
+	       ike_notify_name(notify), why);
+	ike_respond_error(x, sa, m, notify);
+}
+
+/* The response's payloads (after any KE already in O) and KEYMAT. */
+static int
+child_response(struct ike *x, struct ike_sa *sa, const struct child_req *r,
+	       struct ike_choice *c, const uint8_t *nr, struct ike_out *o)
+{
+	struct ike_ts tsi, tsr[255];
+	unsigned n_tsr = 0;
+
+	ike_put32(c->spi, sa->child.new_spi_in);
+	if (ike_out_sa(o, c) < 0 ||
+	    ike_out_copy(o, IKE_PL_NONCE, nr, IKE_NONCE_LEN) < 0)
+		return -1;
+	if (r->has_ts) {
+		n_tsr = ike_narrow_tsr(&x->cp->cfg, &r->tsr, tsr, 255);
+		if (!ike_narrow_tsi(&r->tsi, sa->vip, &tsi) || n_tsr == 0)
+			return 1;
+		if (ike_out_ts(o, IKE_PL_TSI, &tsi, 1) < 0 ||
+		    ike_out_ts(o, IKE_PL_TSR, tsr, n_tsr) < 0)
+			return -1;
+	}
+	return o->overflow ? -1 : 0;
+}
+
+static void
+rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
+	    const struct child_req *r)
+{
+	struct tm_waiter w = { child_done, x, ike_spi_token(sa->spi_r) };
+	uint8_t nr[IKE_NONCE_LEN], gir[IKE_MAX_DH_LEN];
+	uint8_t km[2 * (P2SGW_MAX_KEY_LEN + P2SGW_MAX_AUTH_KEY_LEN)];
+	size_t glen = 0, kmlen;
+	struct ike_choice c;
+	enum p2sgw_suite suite;
+	struct tun_keys k;
+	struct ike_out o;
+	char err[TM_FAIL_LEN];
+	int rc, e;
+
+	if (ike_pick_esp(&x->cp->cfg, &r->sa, r->has_ke ? r->ke.group : 0, &c,
+			 &suite) != IKE_PICK_OK || suite != sa->child.suite) {
+		refuse(x, sa, m, IKE_N_NO_PROPOSAL_CHOSEN,
+		       "no ESP proposal with the CHILD SA's suite and an "
+		       "allowed PFS group");
+		return;
+	}
+	if (r->has_ke && c.dh != r->ke.group) {
+		uint8_t g[2];
+
+		ike_put16(g, c.dh);
+		x->st.invalid_ke++;
+		ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+		ike_out_notify(&o, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+		return;
+	}
+	sa->child.new_spi_in = ike_alloc_spi(x);
+	sa->child.new_spi_out = ike_get32(c.spi);
+	if (sa->child.new_spi_in == 0 || sa->child.new_spi_out < P2SGW_SPI_MIN ||
+	    RAND_bytes(nr, sizeof(nr)) != 1) {
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "no SPI or nonce");
+		return;
+	}
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	if (r->has_ke && pfs(x, sa, r, c.dh, gir, sizeof(gir), &glen, &o) < 0) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "invalid KE");
+		return;
+	}
+	rc = child_response(x, sa, r, &c, nr, &o);
+	if (rc != 0) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		refuse(x, sa, m, rc > 0 ? IKE_N_TS_UNACCEPTABLE :
+		       IKE_N_TEMPORARY_FAILURE, rc > 0 ? "traffic selectors" :
+		       "cannot build the response");
+		return;
+	}
+	kmlen = 2 * (tun_key_len(suite) + tun_auth_key_len(suite));
+	rc = ike_child_keymat(sa->suite.prf, sa->k.d, sa->k.d_len,
+			      glen ? gir : NULL, glen, r->nonce->body,
+			      r->nonce->len, nr, sizeof(nr), km, kmlen);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc < 0) {
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "KEYMAT");
+		return;
+	}
+	ike_split_keymat(km, suite, &k);
+	OPENSSL_cleanse(km, sizeof(km));
+	free(sa->pending);
+	sa->pending = malloc(o.len);
+	if (sa->pending == NULL) {
+		tun_keys_wipe(&k);
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "out of memory");
+		return;
+	}
+	memcpy(sa->pending, o.buf, o.len);
+	sa->pending_len = o.len;
+	sa->pending_first = o.first;
+	OPENSSL_cleanse(x->ibuf, o.len);
+	sa->child_pending = true;
+	rc = tm_rekey(x->cp->tm, sa->child.name, sa->child.new_spi_in,
+		      sa->child.new_spi_out, &k, &w, &e, err, sizeof(err));
+	if (rc < 0) {
+		sa->child_pending = false;
+		refuse(x, sa, m, e == EBUSY ? IKE_N_TEMPORARY_FAILURE :
+		       IKE_N_NO_ADDITIONAL_SAS, err);
+		return;
+	}
+	if (x->cp->dpc != NULL)
+		dpchan_kick(x->cp->dpc);
+	if (rc == TM_DONE)
+		child_done(x, ike_spi_token(sa->spi_r), 0, NULL);
+}
+
+/* ---- rekeying the IKE SA ---- */
+
+static void
+move_over(struct ike_sa *old, struct ike_sa *sa)
+{
+	memcpy(sa->identity, old->identity, sizeof(sa->identity));
+	memcpy(sa->subject, old->subject, sizeof(sa->subject));
+	memcpy(sa->thumb, old->thumb, sizeof(sa->thumb));
+	sa->vip = old->vip;
+	sa->child = old->child;
+	sa->nat_peer = old->nat_peer;
+	sa->nat_local = old->nat_local;
+	sa->peer_hashes = old->peer_hashes;
+	sa->established_ns = old->established_ns;
+	old->vip = 0;
+	old->child.present = false;
+}
+
+static void
+rekey_ike(struct ike *x, struct ike_sa *old, struct ike_msg *m,
+	  const struct child_req *r, const struct ike_prop *p)
+{
+	struct ike_sa_pl one = { .n = 1 };
+	uint8_t gir[IKE_MAX_DH_LEN], nr[IKE_NONCE_LEN];
+	struct ike_choice c;
+	struct ike_suite suite;
+	struct ike_sa *sa;
+	struct ike_out o;
+	size_t glen = 0;
+	uint16_t group;
+	uint8_t g[2];
+
+	one.prop[0] = *p;
+	if (!r->has_ke) {
+		refuse(x, old, m, IKE_N_INVALID_SYNTAX, "IKE SA rekey without KE");
+		return;
+	}
+	switch (ike_pick_ike(&x->cp->cfg, &one, r->ke.group, &c, &suite,
+			     &group)) {
+	case IKE_PICK_OK:
+		break;
+	case IKE_PICK_KE:
+		ike_put16(g, group);
+		x->st.invalid_ke++;
+		ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+		ike_out_notify(&o, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		ike_send_sk(x, old, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+		return;
+	default:
+		refuse(x, old, m, IKE_N_NO_PROPOSAL_CHOSEN, "IKE SA proposal");
+		return;
+	}
+	sa = ike_sa_new(x, p->spi, &old->addr);
+	if (sa == NULL || RAND_bytes(nr, sizeof(nr)) != 1) {
+		if (sa != NULL)
+			ike_sa_free(x, sa);
+		refuse(x, old, m, IKE_N_TEMPORARY_FAILURE, "out of memory");
+		return;
+	}
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	c.spi_len = IKE_SPI_LEN;
+	memcpy(c.spi, sa->spi_r, IKE_SPI_LEN);
+	if (ike_out_sa(&o, &c) < 0 ||
+	    ike_out_copy(&o, IKE_PL_NONCE, nr, sizeof(nr)) < 0 ||
+	    pfs(x, old, r, suite.dh, gir, sizeof(gir), &glen, &o) < 0 ||
+	    ike_derive_keys(&suite, r->nonce->body, r->nonce->len, nr,
+			    sizeof(nr), gir, glen, sa->spi_i, sa->spi_r,
+			    old->k.d, old->k.d_len, &sa->k) < 0) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		ike_sa_free(x, sa);
+		refuse(x, old, m, IKE_N_INVALID_SYNTAX, "IKE SA rekey failed");
+		return;
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+	sa->suite = suite;
+	sa->in = (struct ike_sk_dir){ suite.encr, suite.integ, sa->k.ei,
+		suite.integ ? sa->k.ai : NULL };
+	sa->out = (struct ike_sk_dir){ suite.encr, suite.integ, sa->k.er,
+		suite.integ ? sa->k.ar : NULL };
+	memcpy(sa->ni, r->nonce->body, r->nonce->len);
+	sa->ni_len = r->nonce->len;
+	memcpy(sa->nr, nr, sizeof(nr));
+	/* answered under the old SA; the new one starts at message ID 0 */
+	ike_send_sk(x, old, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+	move_over(old, sa);
+	ike_sa_state(sa, IKE_S_ESTABLISHED, "rekeyed IKE SA");
+	x->st.ike_rekeys++;
+	SA_LOG(CP_LOG_INFO, sa, "IKE SA of '%s' rekeyed (was ike#%llu)",
+	       sa->identity, (unsigned long long)old->id);
+}
+
+void
+ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike_notify_pl n;
+	struct child_req r;
+	const char *why;
+	uint32_t spi;
+
+	if (decode(m, &r, &why) < 0) {
+		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, why);
+		return;
+	}
+	for (unsigned i = 0; i < r.sa.n; i++) {
+		if (r.sa.prop[i].proto == IKE_PROTO_IKE &&
+		    r.sa.prop[i].spi_len == IKE_SPI_LEN) {
+			rekey_ike(x, sa, m, &r, &r.sa.prop[i]);
+			return;
+		}
+	}
+	if (!ike_find_notify(m, IKE_N_REKEY_SA, true, &n)) {
+		refuse(x, sa, m, IKE_N_NO_ADDITIONAL_SAS,
+		       "one CHILD SA per client");
+		return;
+	}
+	spi = n.spi_len == IKE_ESP_SPI_LEN ? ike_get32(n.spi) : 0;
+	if (n.proto != IKE_PROTO_ESP || !sa->child.present ||
+	    (spi != sa->child.spi_out && spi != sa->child.spi_in)) {
+		refuse(x, sa, m, IKE_N_CHILD_SA_NOT_FOUND,
+		       "REKEY_SA names no CHILD SA of this IKE SA");
+		return;
+	}
+	if (!r.has_ts) {
+		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "no traffic selectors");
+		return;
+	}
+	rekey_child(x, sa, m, &r);
+}
