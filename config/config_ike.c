@@ -23,7 +23,7 @@
 static const char *const ike_keys[] = {
 	"proposals", "esp_proposals", "ike_lifetime", "child_lifetime",
 	"half_open_timeout", "max_connections", "dpd_delay", "dpd_timeout",
-	NULL
+	"cookie_threshold", "half_open_per_source", NULL
 };
 
 /* IANA IKEv2 transform IDs (RFC 7296 s3.3.2, RFC 4868, RFC 5282). */
@@ -468,6 +468,8 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 	ike->half_open_timeout = 30;
 	ike->dpd_delay = 30;
 	ike->dpd_timeout = 150;
+	ike->cookie_threshold = 128;
+	ike->half_open_per_source = 32;
 	if (cfg_subgroup(x, root, "ike", false, &g) < 0 ||
 	    (g != NULL && cfg_check_keys(x, g, ike_keys) < 0) ||
 	    load_ike_proposals(x, g) < 0 ||
@@ -481,7 +483,11 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 	     cfg_uint(x, g, "half_open_timeout", 5, 300,
 		      &ike->half_open_timeout) < 0 ||
 	     cfg_uint(x, g, "dpd_delay", 0, 3600, &ike->dpd_delay) < 0 ||
-	     cfg_uint(x, g, "dpd_timeout", 5, 3600, &ike->dpd_timeout) < 0))
+	     cfg_uint(x, g, "dpd_timeout", 5, 3600, &ike->dpd_timeout) < 0 ||
+	     cfg_uint(x, g, "cookie_threshold", 0, 1000000,
+		      &ike->cookie_threshold) < 0 ||
+	     cfg_uint(x, g, "half_open_per_source", 1, 100000,
+		      &ike->half_open_per_source) < 0))
 		return -1;
 	if (load_max_connections(x, g) < 0)
 		return -1;

@@ -75,6 +75,47 @@ ike_notify_name(uint16_t type)
 	return "notify";
 }
 
+/* ---- half-open SAs per address ---- */
+
+static struct ike_src **
+src_slot(const struct ike *x, uint32_t addr)
+{
+	uint32_t h = addr * 2654435761u;
+	struct ike_src **pp = &x->src[(h >> 8) % x->n_src_buckets];
+
+	while (*pp != NULL && (*pp)->addr != addr)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+unsigned
+ike_src_count(const struct ike *x, uint32_t addr)
+{
+	struct ike_src **pp = src_slot(x, addr);
+
+	return *pp != NULL ? (*pp)->n : 0;
+}
+
+static void
+src_add(struct ike *x, uint32_t addr, int d)
+{
+	struct ike_src **pp = src_slot(x, addr), *s = *pp;
+
+	if (s == NULL) {
+		if (d < 0 || (s = calloc(1, sizeof(*s))) == NULL)
+			return;
+		s->addr = addr;
+		*pp = s;
+	}
+	if (d < 0 && s->n == 0)
+		return;
+	s->n = (uint32_t)((int64_t)s->n + d);
+	if (s->n == 0) {
+		*pp = s->next;
+		free(s);
+	}
+}
+
 void
 ike_sa_state(struct ike_sa *sa, enum ike_state to, const char *why)
 {
@@ -84,12 +125,16 @@ ike_sa_state(struct ike_sa *sa, enum ike_state to, const char *why)
 		return;
 	SA_LOG(CP_LOG_INFO, sa, "%s -> %s (%s)", ike_state_name(sa->state),
 	       ike_state_name(to), why);
-	if (sa->state == IKE_S_HALF_OPEN)
+	if (sa->state == IKE_S_HALF_OPEN) {
 		x->n_half_open--;
+		src_add(x, sa->addr.peer, -1);
+	}
 	if (sa->state == IKE_S_ESTABLISHED)
 		x->n_established--;
-	if (to == IKE_S_HALF_OPEN)
+	if (to == IKE_S_HALF_OPEN) {
 		x->n_half_open++;
+		src_add(x, sa->addr.peer, 1);
+	}
 	if (to == IKE_S_ESTABLISHED)
 		x->n_established++;
 	sa->state = to;
@@ -198,6 +243,7 @@ ike_sa_new(struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
 	sa->created_ns = loop_now(x->loop);
 	loop_timer_init(&sa->timer, on_sa_timer, sa);
 	x->n_half_open++;
+	src_add(x, a->peer, 1);
 	if (x->n_sa + 1 > x->nb)
 		table_grow(x);
 	table_link(x, sa);
@@ -236,8 +282,10 @@ ike_sa_free(struct ike *x, struct ike_sa *sa)
 	else
 		x->tail = sa->prev;
 	x->n_sa--;
-	if (sa->state == IKE_S_HALF_OPEN)
+	if (sa->state == IKE_S_HALF_OPEN) {
 		x->n_half_open--;
+		src_add(x, sa->addr.peer, -1);
+	}
 	if (sa->state == IKE_S_ESTABLISHED)
 		x->n_established--;
 	free_buf(&sa->init_req, &sa->init_req_len);
@@ -954,7 +1002,11 @@ ike_new(struct cp *cp, uint16_t port, uint16_t natt_port, char *err,
 	x->nb = IKE_HASH_MIN;
 	x->hr = calloc(x->nb, sizeof(*x->hr));
 	x->hi = calloc(x->nb, sizeof(*x->hi));
+	x->n_src_buckets = IKE_SRC_BUCKETS;
+	x->src = calloc(x->n_src_buckets, sizeof(*x->src));
 	if (x->certreq == NULL || x->hr == NULL || x->hi == NULL ||
+	    x->src == NULL || RAND_bytes(&x->cookie_secret[0][0],
+					 sizeof(x->cookie_secret)) != 1 ||
 	    pool_init(&x->pool, cfg->p2s.pools, cfg->p2s.n_pools) < 0) {
 		snprintf(err, errlen, "ike: out of memory");
 		goto fail;
@@ -999,6 +1051,14 @@ ike_free(struct ike *x)
 	free(x->certreq);
 	free(x->hr);
 	free(x->hi);
+	for (size_t i = 0; x->src != NULL && i < x->n_src_buckets; i++)
+		while (x->src[i] != NULL) {
+			struct ike_src *s = x->src[i];
+
+			x->src[i] = s->next;
+			free(s);
+		}
+	free(x->src);
 	pool_fini(&x->pool);
 	OPENSSL_cleanse(x, sizeof(*x));
 	free(x);
@@ -1110,6 +1170,7 @@ ike_show_stats(struct ike *x, struct jw *w)
 	S(child_rekeys); S(ike_rekeys); S(rekey_refused);
 	S(frags_rx); S(frags_tx); S(frag_msgs_rx); S(frag_msgs_tx);
 	S(dpd_sent); S(dpd_answered); S(dpd_dead);
+	S(cookies_sent); S(cookies_ok); S(cookies_bad); S(half_open_refused);
 #undef S
 	jw_end_obj(w);
 }

@@ -256,6 +256,75 @@ fail:
 	return NULL;
 }
 
+/* ---- COOKIE (RFC 7296 2.6) ---- */
+
+/* VER | SHA-256(secret[VER] | Ni | IPi | SPIi), truncated. */
+static void
+cookie_make(const struct ike *x, uint8_t ver, const struct init_req *r,
+	    const struct ike_msg *m, const struct ike_addr *a,
+	    uint8_t out[IKE_COOKIE_LEN])
+{
+	uint8_t h[32], ip[4];
+	unsigned int hl = sizeof(h);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	ike_put32(ip, a->peer);
+	out[0] = ver;
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, x->cookie_secret[ver & 1], 32) != 1 ||
+	    EVP_DigestUpdate(c, r->nonce->body, r->nonce->len) != 1 ||
+	    EVP_DigestUpdate(c, ip, sizeof(ip)) != 1 ||
+	    EVP_DigestUpdate(c, m->hdr.spi_i, IKE_SPI_LEN) != 1 ||
+	    EVP_DigestFinal_ex(c, h, &hl) != 1)
+		memset(h, 0, sizeof(h));
+	EVP_MD_CTX_free(c);
+	memcpy(out + 1, h, IKE_COOKIE_LEN - 1);
+	OPENSSL_cleanse(h, sizeof(h));
+}
+
+static void
+cookie_rotate(struct ike *x)
+{
+	uint64_t now = loop_now(x->loop);
+
+	if (now - x->cookie_rotated_ns < (uint64_t)IKE_COOKIE_ROTATE_S * 1000000000ull)
+		return;
+	x->cookie_rotated_ns = now;
+	x->cookie_ver++;
+	RAND_bytes(x->cookie_secret[x->cookie_ver & 1], 32);
+}
+
+/* Under load the request must carry our COOKIE before it costs a DH:
+ * true when it may go on. */
+static bool
+cookie_ok(struct ike *x, const struct ike_msg *m, const struct init_req *r,
+	  const struct ike_addr *a)
+{
+	const struct p2sgw_config *cfg = &x->cp->cfg;
+	uint8_t want[IKE_COOKIE_LEN];
+	struct ike_notify_pl n;
+
+	if (x->n_half_open < cfg->ike.cookie_threshold)
+		return true;
+	cookie_rotate(x);
+	if (ike_find_notify(m, IKE_N_COOKIE, false, &n)) {
+		if (n.len == IKE_COOKIE_LEN &&
+		    (n.data[0] == x->cookie_ver ||
+		     n.data[0] == (uint8_t)(x->cookie_ver - 1))) {
+			cookie_make(x, n.data[0], r, m, a, want);
+			if (CRYPTO_memcmp(want, n.data, IKE_COOKIE_LEN) == 0) {
+				x->st.cookies_ok++;
+				return true;
+			}
+		}
+		x->st.cookies_bad++;	/* stale or forged: a fresh one */
+	}
+	cookie_make(x, x->cookie_ver, r, m, a, want);
+	x->st.cookies_sent++;
+	ike_reply_notify(x, m, a, IKE_N_COOKIE, want, sizeof(want));
+	return false;
+}
+
 static void
 retransmitted(struct ike *x, struct ike_sa *sa, const struct ike_msg *m)
 {
@@ -298,6 +367,15 @@ ike_init_request(struct ike *x, const struct ike_msg *m,
 		log_info("ike %s: malformed IKE_SA_INIT: %s", ike_peer_str(a), why);
 		x->st.rx_bad++;
 		ike_reply_notify(x, m, a, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if (!cookie_ok(x, m, &r, a))
+		return;
+	if (ike_src_count(x, a->peer) >= cfg->ike.half_open_per_source) {
+		x->st.half_open_refused++;
+		log_debug("ike %s: %u half-open IKE SAs from this address: "
+			  "IKE_SA_INIT dropped", ike_peer_str(a),
+			  ike_src_count(x, a->peer));
 		return;
 	}
 	switch (ike_pick_ike(cfg, &r.sa, r.ke.group, &c, &suite, &group)) {

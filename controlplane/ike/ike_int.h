@@ -52,6 +52,9 @@ enum {
 	 * MTU, what strongSwan and Windows use). */
 	IKE_FRAG_MTU = 1280,
 	IKE_FRAG_OVERHEAD = 20 + 8 + IKE_NON_ESP_MARKER_LEN,
+	IKE_COOKIE_ROTATE_S = 60,
+	IKE_COOKIE_LEN = 1 + 16,	/* secret version, truncated SHA-256 */
+	IKE_SRC_BUCKETS = 1024,
 };
 
 /* The endpoints of an IKE SA as the kernel sees them. */
@@ -72,6 +75,12 @@ struct ike_child {
 	enum p2sgw_suite suite;
 	bool esn, encap;
 	uint16_t dh;			/* PFS group for rekeying, 0: none */
+};
+
+struct ike_src {
+	uint32_t addr;
+	uint32_t n;
+	struct ike_src *next;
 };
 
 struct ike_sa {
@@ -146,6 +155,7 @@ struct ike_stats {
 	uint64_t child_rekeys, ike_rekeys, rekey_refused;
 	uint64_t frags_rx, frags_tx, frag_msgs_rx, frag_msgs_tx;
 	uint64_t dpd_sent, dpd_answered, dpd_dead;
+	uint64_t cookies_sent, cookies_ok, cookies_bad, half_open_refused;
 };
 
 struct ike {
@@ -163,6 +173,14 @@ struct ike {
 	struct ike_sa *head, *tail;
 	size_t n_sa, n_half_open, n_established;
 	struct loop_timer dpd;		/* scans for idle clients every second */
+	/* COOKIE (RFC 7296 2.6): two secrets, the newer one used, the
+	 * older still accepted; replaced every IKE_COOKIE_ROTATE_S. */
+	uint8_t cookie_secret[2][32];
+	uint8_t cookie_ver;
+	uint64_t cookie_rotated_ns;
+	/* Half-open SAs per client address. */
+	struct ike_src **src;
+	size_t n_src_buckets;
 	struct ike_sa **hr, **hi;	/* hash buckets */
 	size_t nb;
 	uint64_t next_id;
@@ -180,6 +198,9 @@ const char *ike_state_name(enum ike_state s);
 const char *ike_peer_str(const struct ike_addr *a);
 const char *ike_notify_name(uint16_t type);
 void ike_sa_state(struct ike_sa *sa, enum ike_state to, const char *why);
+
+/* ike.c: half-open SAs per client address */
+unsigned ike_src_count(const struct ike *x, uint32_t addr);
 
 /* ike.c: the table, I/O */
 struct ike_sa *ike_sa_new(struct ike *x, const uint8_t spi_i[8],

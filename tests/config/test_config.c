@@ -514,7 +514,10 @@ static const struct bad_case bad_cases[] = {
 	{ "ike_unknown", 20, IKE("lifetime = 3600;"),
 	  ":21: unknown setting 'lifetime' in 'ike' (allowed: proposals, "
 	  "esp_proposals, ike_lifetime, child_lifetime, half_open_timeout, "
-	  "max_connections, dpd_delay, dpd_timeout)", NULL },
+	  "max_connections, dpd_delay, dpd_timeout, cookie_threshold, "
+	  "half_open_per_source)", NULL },
+	{ "half_open_per_source_zero", 20, IKE("half_open_per_source = 0;"),
+	  ":21: ike.half_open_per_source = 0 is out of range 1..100000", NULL },
 	{ "dpd_delay_high", 20, IKE("dpd_delay = 3601;"),
 	  ":21: ike.dpd_delay = 3601 is out of range 0..3600", NULL },
 	{ "dpd_timeout_low", 20, IKE("dpd_timeout = 4;"),

@@ -21,6 +21,12 @@
 # certificate sent with its intermediate CA: both IKE_AUTH messages are
 # larger than the path MTU and go as RFC 7383 fragments both ways.
 #
+# --scenario flood: 500 IKE_SA_INIT from another address of the client's
+# namespace (tools/ike_flood.py), never completed: past 10 half-open SAs
+# every new one must return our COOKIE, so the flood holds 10; the real
+# client still connects (it returns the cookie). Then a flood that
+# returns cookies is capped at 20 half-open SAs for its address.
+#
 # --scenario refused: a revoked client certificate and one from an unknown
 # CA (AUTHENTICATION_FAILED), an IKE proposal outside the policy
 # (NO_PROPOSAL_CHOSEN, with the offer in the gateway's log): each refused
@@ -43,7 +49,7 @@ while [ $# -gt 0 ]; do
 	--scenario) SCENARIO=$2; shift 2 ;;
 	--mb) MB=$2; shift 2 ;;
 	*) echo "usage: $0 --dataplane BIN --control BIN --ctl BIN" \
-		"--scenario rsa|ecdsa|cbc|rekey|frag|refused [--mb N]" >&2; exit 2 ;;
+		"--scenario rsa|ecdsa|cbc|rekey|frag|flood|refused [--mb N]" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIO in
@@ -57,6 +63,9 @@ rekey) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16-ecp256 WANT_ESP=aes256gcm16 ;;
 refused) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
+flood) GW=gw-rsa CLI=client-rsa CA=ca-rsa
+     IKE_EXTRA="cookie_threshold = 10; half_open_per_source = 20; half_open_timeout = 30;"
+     IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 frag) GW=gw-rsa CLI=client-chain-full CA=ca-rsa UPLINK_MTU=1280
      IKE_P=aes256-sha256-modp2048 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 *) echo "unknown --scenario '$SCENARIO'" >&2; exit 2 ;;
@@ -137,6 +146,7 @@ auth = {
 ike = {
   dpd_delay = 2;
   dpd_timeout = 6;
+  ${IKE_EXTRA:-}
 };
 control = {
   socket = "$WORK/ctl.sock";
@@ -320,6 +330,28 @@ dpd_removed() {
 	return 1
 }
 
+flood() {
+	ip netns exec "$NS_CLI" "$PY" "$HERE/../../tools/ike_flood.py" \
+		--src 172.16.10.3 --dst 172.16.10.1 "$@"
+}
+
+flood_held() {
+	local out
+	out=$(flood --count 500 --rate 2000) || { echo "$out"; return 1; }
+	echo "$out"
+	ctl_json "(r['ike']['half_open'], r['ike']['cookies_sent'])
+v = v if v[0] <= 10 and v[1] >= 400 else None" ike
+}
+
+flood_capped() {
+	local out
+	out=$(flood --count 100 --rate 1000 --echo-cookie) || { echo "$out"; return 1; }
+	echo "$out"
+	ctl_json "(r['ike']['half_open'], r['ike']['half_open_refused'],
+	     r['ike']['cookies_ok'])
+v = v if v[0] <= 31 and v[1] >= 50 and v[2] >= 20 else None" ike
+}
+
 fragments_counted() {
 	ctl_json "(r['ike']['frag_msgs_rx'], r['ike']['frag_msgs_tx'])
 v = v if v[0] >= 1 and v[1] >= 1 else None" ike
@@ -327,7 +359,16 @@ v = v if v[0] >= 1 and v[1] >= 1 else None" ike
 
 echo "ike_strongswan: scenario=$SCENARIO ike=$IKE_P esp=$ESP_P"
 start_gateway
-if [ "$SCENARIO" = frag ]; then
+if [ "$SCENARIO" = flood ]; then
+	ip -n "$NS_CLI" addr add 172.16.10.3/24 dev cli-eth0
+	step "500 IKE_SA_INIT: at most 10 half-open, the rest get a COOKIE" flood_held
+	step "the real client connects through the cookie exchange" \
+		connect c1 "$CLI.pem" "$CLI.key"
+	step "ping through the tunnel to 10.10.0.10" it_ping_some "$NS_CLI" 10.10.0.10
+	step "a flood that returns cookies: 20 half-open for its address" flood_capped
+	step "the client still works" it_ping_some "$NS_CLI" 10.10.0.10
+	step "client disconnects" ike_client_down "$NS_CLI" c1
+elif [ "$SCENARIO" = frag ]; then
 	step "connect with a certificate chain at MTU 1280" \
 		connect c1 "$CLI.pem" client-chain.key || \
 		abort "the strongSwan client did not connect"
