@@ -37,7 +37,7 @@
 #include "ring.h"
 
 #define P2SGW_CHAN_MAGIC 0x47533250u	/* "P2SG" little-endian */
-#define P2SGW_CHAN_ABI 2u		/* bump on any layout change */
+#define P2SGW_CHAN_ABI 3u		/* bump on any layout change */
 
 enum {
 	P2SGW_CHAN_MAX_WORKERS = 64,
@@ -75,6 +75,10 @@ enum p2sgw_event_type {
 	P2SGW_EV_NACK,			/* seq: the message failed (arg: errno) */
 	P2SGW_EV_SOFT_LIFETIME,		/* slot: SA (arg: dir); time to rekey */
 	P2SGW_EV_HARD_LIFETIME,		/* slot: SA (arg: dir); retired */
+	P2SGW_EV_NAT_MAPPING,		/* slot: inbound SA (arg: UDP source port,
+					 * value: IPv4 source, host order): an
+					 * authentic ESP-in-UDP packet came from
+					 * another address or port (RFC 3948 s5.2) */
 };
 
 struct p2sgw_event {
@@ -140,7 +144,8 @@ struct p2sgw_sa {
 		uint64_t deadline_ns;	/* next time limit to act on */
 		uint8_t soft_fired;
 		uint8_t expired;	/* hard limit reached: SA unusable */
-		uint8_t pad[6];
+		uint16_t map_port_be;	/* inbound: the mapping last reported */
+		uint32_t map_addr_be;
 	} st __attribute__((aligned(P2SGW_CACHE_LINE)));
 	struct replay_window replay;	/* inbound only: bitmap follows */
 } __attribute__((aligned(P2SGW_CACHE_LINE)));

@@ -27,7 +27,8 @@
 	_(frag_out, "inner fragments made before encryption")		\
 	_(icmp_frag_needed, "ICMP fragmentation-needed sent")		\
 	_(handoff, "packets handed to the worker owning their SA")	\
-	_(natt_keepalive, "NAT-T keepalives received (RFC 3948)")
+	_(natt_keepalive, "NAT-T keepalives received (RFC 3948)")	\
+	_(nat_mapping, "NAT mapping changes of ESP-in-UDP clients reported")
 
 #define P2SGW_FOREACH_DROP(_)						\
 	_(esp_bad_icv, "ESP integrity check failed")			\

@@ -140,7 +140,7 @@ struct tidx {
 };
 
 struct tm_stats {
-	uint64_t acks, nacks, stale_events, bad_events;
+	uint64_t acks, nacks, stale_events, bad_events, nat_mappings;
 	uint64_t soft_lifetime, hard_lifetime;
 	uint64_t installs, removals;
 };
@@ -175,6 +175,11 @@ struct tunmgr {
 
 	struct tm_note *notes;
 	size_t n_notes, cap_notes;
+
+	/* Told when a tunnel's client moved (NAT mapping change), after its
+	 * SAs were pointed at the new address (the IKEv2 responder follows). */
+	void (*moved_fn)(void *arg, const struct tunnel *t);
+	void *moved_arg;
 };
 
 struct tunmgr *tm_new(const struct tm_net *net);

@@ -101,6 +101,13 @@ on_lifetime(struct tunmgr *tm, unsigned w, const struct p2sgw_event *e)
 			  w, e->slot);
 		return;
 	}
+	/* an SA a rekey is retiring: its successor carries the tunnel */
+	if ((e->arg == 0 && e->slot == t->sa_in_prev) ||
+	    (e->arg == 1 && e->slot == t->rk_out_old)) {
+		log_debug("SA 0x%08x (tunnel %s): lifetime of a retiring SA",
+			  spi, t->spec.name);
+		return;
+	}
 	if (e->type == P2SGW_EV_SOFT_LIFETIME) {
 		tm->stats.soft_lifetime++;
 		log_notice("SA 0x%08x (tunnel %s): soft lifetime reached, rekey "
@@ -115,6 +122,62 @@ on_lifetime(struct tunmgr *tm, unsigned w, const struct p2sgw_event *e)
 		tm_notify(tm, &t->add_w, &t->n_add_w, ETIMEDOUT, "hard lifetime reached");
 		tm_step(tm, t);
 	}
+}
+
+static void
+set_peer(struct p2sgw_sa *sa, uint32_t addr_be, uint16_t port_be,
+	 uint32_t nexthop)
+{
+	__atomic_store_n(&sa->encap_peer_port_be, port_be, __ATOMIC_RELAXED);
+	__atomic_store_n(&sa->peer_be, addr_be, __ATOMIC_RELAXED);
+	if (sa->dir == 1)
+		__atomic_store_n(&sa->nexthop, nexthop, __ATOMIC_RELAXED);
+}
+
+/* An authentic ESP-in-UDP packet came from another address or port (RFC
+ * 3948 s5.2): send there from now on. */
+static void
+on_nat_mapping(struct tunmgr *tm, unsigned w, const struct p2sgw_event *e)
+{
+	const struct p2sgw_chan_hdr *h = tm->ch->hdr;
+	struct tunnel *t = e->slot < h->max_sa_in ? tm->by_sa_in[e->slot] : NULL;
+	uint32_t addr = (uint32_t)e->value, nh;
+	uint16_t port = (uint16_t)e->arg;
+	uint32_t slots[3];
+
+	if (t == NULL || !t->present || t->state != P2SGW_SLOT_LIVE ||
+	    !t->spec.encap || addr == 0 || port == 0) {
+		tm->stats.stale_events++;
+		return;
+	}
+	if (addr == t->spec.peer && port == t->spec.encap_sport)
+		return;
+	tm->stats.nat_mappings++;
+	log_notice("tunnel %s: the client moved from %s:%u to %s:%u (NAT "
+		   "mapping, worker %u)", t->spec.name, TUN_IP(t->spec.peer),
+		   t->spec.encap_sport, TUN_IP(addr), port, w);
+	tidx_remove(&tm->idx, t);
+	t->spec.peer = addr;
+	t->spec.encap_sport = port;
+	tidx_insert(&tm->idx, t);
+	if (t->keys != NULL)
+		t->cfg_hash = tunspec_hash(&t->spec, t->keys);
+	nh = p2sgw_prefix4_contains(&tm->net.uplink, addr) ? addr : tm->net.gateway;
+	slots[0] = t->sa_out;
+	slots[1] = t->rk_out_old;
+	for (int i = 0; i < 2; i++)
+		if (slots[i] < h->max_sa_out)
+			set_peer(p2sgw_chan_sa_out(tm->ch, slots[i]),
+				 __builtin_bswap32(addr), __builtin_bswap16(port), nh);
+	slots[0] = t->sa_in;
+	slots[1] = t->sa_in_prev;
+	for (int i = 0; i < 2; i++)
+		if (slots[i] < h->max_sa_in)
+			set_peer(p2sgw_chan_sa_in(tm->ch, slots[i]),
+				 __builtin_bswap32(addr), __builtin_bswap16(port), nh);
+	p2sgw_chan_tunnel(tm->ch, t->slot)->cfg_hash = t->cfg_hash;
+	if (tm->moved_fn != NULL)
+		tm->moved_fn(tm->moved_arg, t);
 }
 
 static void
@@ -133,6 +196,9 @@ on_event(struct tunmgr *tm, unsigned w, const struct p2sgw_event *e)
 	case P2SGW_EV_SOFT_LIFETIME:
 	case P2SGW_EV_HARD_LIFETIME:
 		on_lifetime(tm, w, e);
+		break;
+	case P2SGW_EV_NAT_MAPPING:
+		on_nat_mapping(tm, w, e);
 		break;
 	default:
 		tm->stats.bad_events++;

@@ -145,6 +145,31 @@ lifetime_event(struct dp_worker *w, const struct p2sgw_sa *sa, uint32_t type)
 	return p2sgw_ring_push(w->ev_ring, &e);
 }
 
+/* An authentic ESP-in-UDP packet for inbound SA came from ADDR:PORT
+ * (network order) while the SA names another peer: the client's NAT
+ * mapping changed. Reported once per new mapping; the control plane moves
+ * the tunnel's outbound SA there. */
+void
+dp_nat_mapping(struct dp_worker *w, struct p2sgw_sa *sa, uint32_t addr_be,
+	       uint16_t port_be)
+{
+	struct p2sgw_event e = {
+		.type = P2SGW_EV_NAT_MAPPING, .worker = w->idx,
+		.slot = (uint32_t)(((const uint8_t *)sa - dp.chan.base -
+				    dp.chan.hdr->off_sa_in) / dp.chan.hdr->sa_in_size),
+		.arg = rte_be_to_cpu_16(port_be),
+		.value = rte_be_to_cpu_32(addr_be),
+	};
+
+	if (sa->st.map_addr_be == addr_be && sa->st.map_port_be == port_be)
+		return;
+	if (p2sgw_ring_push(w->ev_ring, &e)) {
+		sa->st.map_addr_be = addr_be;
+		sa->st.map_port_be = port_be;
+		CNT_INC(w, nat_mapping);
+	}
+}
+
 static inline bool
 past(uint64_t v, uint64_t limit)
 {

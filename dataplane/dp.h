@@ -112,6 +112,8 @@ void dp_esp_out(struct dp_worker *w, struct rte_mbuf **pkts,
 /* chan.c: the control plane's messages and SA lifetimes */
 void dp_chan_poll(struct dp_worker *w);
 void dp_sa_lifetime(struct dp_worker *w, struct p2sgw_sa *sa);
+void dp_nat_mapping(struct dp_worker *w, struct p2sgw_sa *sa, uint32_t addr_be,
+		    uint16_t port_be);
 
 /* Count a packet on SA (its owner only) and act on lifetimes: every 64th
  * packet for the byte/packet limits, and when a time limit is due. */

@@ -8,6 +8,7 @@
  */
 #include <rte_hash.h>
 #include <rte_ip.h>
+#include <rte_udp.h>
 #include <rte_lpm.h>
 
 #include "dp.h"
@@ -134,6 +135,17 @@ esp_in_finish(struct dp_worker *w, struct in_pkt *p)
 	if (unlikely(replay_update(&sa->replay, p->seq) != 0)) {
 		dp_drop(w, m, P2SGW_D_esp_replay);
 		return;
+	}
+	/* Authentic: did the client's NAT mapping change (RFC 3948 s5.2)? */
+	if (sa->flags & P2SGW_SA_F_ENCAP) {
+		const struct rte_ipv4_hdr *o =
+			rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+		const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)
+			((const uint8_t *)o + m->l3_len);
+
+		if (unlikely(o->src_addr != sa->peer_be ||
+			     u->src_port != sa->encap_peer_port_be))
+			dp_nat_mapping(w, sa, o->src_addr, u->src_port);
 	}
 	if (unlikely((uint32_t)t->pad_len + ESP_TAIL_LEN > p->plen)) {
 		dp_drop(w, m, P2SGW_D_esp_bad_trailer);

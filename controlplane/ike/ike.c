@@ -715,11 +715,13 @@ sa_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw,
 	}
 	sa->last_rx_ns = loop_now(x->loop);
 	/* The client may move (NAT-T float to 4500, a new NAT mapping):
-	 * answer where an authenticated request came from. */
-	if (sa->addr.peer == a->peer && (sa->addr.peer_port != a->peer_port ||
-					 sa->addr.local_port != a->local_port)) {
-		SA_LOG(CP_LOG_INFO, sa, "peer moved to port %u (ours %u)",
-		       a->peer_port, a->local_port);
+	 * answer where an authenticated request came from (another address
+	 * only behind a NAT, RFC 7296 2.23). */
+	if ((sa->addr.peer == a->peer || sa->nat_peer || sa->nat_local) &&
+	    (sa->addr.peer != a->peer || sa->addr.peer_port != a->peer_port ||
+	     sa->addr.local_port != a->local_port)) {
+		SA_LOG(CP_LOG_INFO, sa, "peer moved to %s (our port %u)",
+		       ike_peer_str(a), a->local_port);
 		table_unlink(x, sa);
 		sa->addr = *a;
 		table_link(x, sa);
@@ -903,6 +905,26 @@ open_socket(uint16_t port, char *err, size_t errlen)
 	return fd;
 }
 
+/* The dataplane saw the client's ESP come from a new NAT mapping: IKE
+ * follows (our next liveness check or DELETE goes there). */
+static void
+on_client_moved(void *arg, const struct tunnel *t)
+{
+	struct ike *x = arg;
+
+	for (struct ike_sa *sa = x->head; sa; sa = sa->next) {
+		if (!sa->child.present || strcmp(sa->child.name, t->spec.name) ||
+		    (sa->addr.peer == t->spec.peer &&
+		     sa->addr.peer_port == t->spec.encap_sport))
+			continue;
+		table_unlink(x, sa);
+		sa->addr.peer = t->spec.peer;
+		sa->addr.peer_port = t->spec.encap_sport;
+		table_link(x, sa);
+		SA_LOG(CP_LOG_INFO, sa, "following the client's new NAT mapping");
+	}
+}
+
 /* ---- dead peer detection ---- */
 
 /* When the client last showed life: an authenticated IKE message, or an
@@ -1012,6 +1034,8 @@ ike_new(struct cp *cp, uint16_t port, uint16_t natt_port, char *err,
 		goto fail;
 	}
 	memcpy(x->certreq, buf, x->certreq_len);
+	cp->tm->moved_fn = on_client_moved;
+	cp->tm->moved_arg = x;
 	loop_timer_init(&x->dpd, on_dpd_scan, x);
 	loop_timer_arm(x->loop, &x->dpd, 1000000000ull);
 	for (unsigned i = 0; i < 2; i++) {
@@ -1038,6 +1062,10 @@ ike_free(struct ike *x)
 		return;
 	if (x->loop != NULL && x->dpd.fn != NULL)
 		loop_timer_stop(x->loop, &x->dpd);
+	if (x->cp != NULL && x->cp->tm != NULL && x->cp->tm->moved_arg == x) {
+		x->cp->tm->moved_fn = NULL;
+		x->cp->tm->moved_arg = NULL;
+	}
 	while (x->head != NULL)
 		ike_sa_free(x, x->head);
 	for (unsigned i = 0; i < 2; i++) {

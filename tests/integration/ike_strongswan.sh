@@ -21,6 +21,14 @@
 # certificate sent with its intermediate CA: both IKE_AUTH messages are
 # larger than the path MTU and go as RFC 7383 fragments both ways.
 #
+# --scenario nat: the client sits behind a NAT (a namespace rewriting
+# addresses and ports with nft, without connection tracking so that the
+# test can change the mapping at will): NAT detected for real, IKE floats
+# to 4500, the CHILD SA is ESP in UDP to the NAT's port; then the NAT
+# gives the client a new port in the middle of a ping: the dataplane
+# reports the new mapping, the gateway sends there, pings keep coming
+# back and a TCP transfer works.
+#
 # --scenario flood: 500 IKE_SA_INIT from another address of the client's
 # namespace (tools/ike_flood.py), never completed: past 10 half-open SAs
 # every new one must return our COOKIE, so the flood holds 10; the real
@@ -49,7 +57,7 @@ while [ $# -gt 0 ]; do
 	--scenario) SCENARIO=$2; shift 2 ;;
 	--mb) MB=$2; shift 2 ;;
 	*) echo "usage: $0 --dataplane BIN --control BIN --ctl BIN" \
-		"--scenario rsa|ecdsa|cbc|rekey|frag|flood|refused [--mb N]" >&2; exit 2 ;;
+		"--scenario rsa|ecdsa|cbc|rekey|frag|nat|flood|refused [--mb N]" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIO in
@@ -63,6 +71,8 @@ rekey) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16-ecp256 WANT_ESP=aes256gcm16 ;;
 refused) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
+nat) GW=gw-rsa CLI=client-rsa CA=ca-rsa
+     IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 flood) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_EXTRA="cookie_threshold = 10; half_open_per_source = 20; half_open_timeout = 30;"
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
@@ -72,7 +82,7 @@ frag) GW=gw-rsa CLI=client-chain-full CA=ca-rsa UPLINK_MTU=1280
 esac
 
 it_require_root
-it_require_tools socat ip taskset ping ss sha256sum swanctl pki openssl
+it_require_tools socat ip taskset ping ss sha256sum swanctl pki openssl nft
 for b in "$DP_BIN" "$CP_BIN" "$CTL_BIN"; do
 	[ -x "$b" ] || it_fail "binary '$b' not found (build first)"
 done
@@ -239,6 +249,10 @@ down() {
 	ike_client_down "$NS_CLI" "$1" && nothing_installed
 }
 
+down_home() {
+	ike_client_down "$NS_HOME" "$1" && nothing_installed
+}
+
 # refused NAME CERT KEY NOTIFY [IKE]: the connection fails with NOTIFY.
 refused() {
 	local name=$1 cert=$2 key=$3 notify=$4 ike=${5:-$IKE_P} out
@@ -352,6 +366,80 @@ flood_capped() {
 v = v if v[0] <= 31 and v[1] >= 50 and v[2] >= 20 else None" ike
 }
 
+# nat_map PORT500 PORT4500: the NAT box (the client namespace, 172.16.10.2
+# outside) maps the home client 192.168.77.2's UDP 500 and 4500 to those
+# ports, without connection tracking, so that the test can give the
+# client a new mapping at once (as a NAT does when a mapping times out or
+# the box restarts). The rewritten UDP checksum is cleared: the gateway
+# sends ESP in UDP without one (RFC 3948), which payload rewriting would
+# otherwise turn into a wrong one.
+nat_map() {
+	ip netns exec "$NS_CLI" nft -f - <<EOF
+table ip p2nat
+delete table ip p2nat
+table ip p2nat {
+	chain raw {
+		type filter hook prerouting priority raw; policy accept;
+		notrack
+	}
+	chain in {
+		type filter hook prerouting priority mangle; policy accept;
+		ip daddr 172.16.10.2 udp dport $1 ip daddr set 192.168.77.2 udp dport set 500 udp checksum set 0
+		ip daddr 172.16.10.2 udp dport $2 ip daddr set 192.168.77.2 udp dport set 4500 udp checksum set 0
+	}
+	chain out {
+		type filter hook postrouting priority srcnat; policy accept;
+		ip saddr 192.168.77.2 udp sport 500 ip saddr set 172.16.10.2 udp sport set $1
+		ip saddr 192.168.77.2 udp sport 4500 ip saddr set 172.16.10.2 udp sport set $2
+	}
+}
+EOF
+}
+
+nat_topology() {
+	NS_HOME=p2ike-nat-home
+	it_netns "$NS_HOME"
+	it_veth "$NS_HOME" home-eth0 "$NS_CLI" nat-in
+	ip -n "$NS_HOME" addr add 192.168.77.2/24 dev home-eth0
+	ip -n "$NS_HOME" route add default via 192.168.77.1
+	ip -n "$NS_CLI" addr add 192.168.77.1/24 dev nat-in
+	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_forward=1
+	it_tx_csum_off "$NS_HOME" home-eth0
+	nat_map 30500 34500
+}
+
+connect_home() {
+	ike_client_start "$NS_HOME" "$1" "$WORK" "$PKI/$CLI.pem" "$PKI/$CLI.key" \
+		"$PKI/$CA.pem" "$IKE_P" "$ESP_P" gw.p2sgw.test || return 1
+	ike_client_up "$NS_HOME" "$1" 20
+}
+
+tunnel_port() {
+	ctl_json "[t['encap']['sport'] for t in r['tunnels'] if t['kind'] == 'ike'
+	     and t['encap'] and t['encap']['sport'] == $1]" tunnels
+}
+
+nat_seen() {
+	ctl_json "[(s['nat'], s['peer_port']) for s in r['ike_sas']
+	     if s['nat'] and s['peer_port'] == 34500]" ike
+}
+
+remap_during_ping() {
+	ip netns exec "$NS_HOME" ping -n -D -O -i 0.05 -W 1 -w 8 10.10.0.10 \
+		>"$WORK/ping.out" 2>&1 &
+	PING_PID=$!
+	IT_PIDS+=("$PING_PID")
+	sleep 2
+	nat_map 31500 35500 || return 1
+	wait "$PING_PID"
+	local tx rx
+	tx=$(sed -n 's/^\([0-9]\+\) packets transmitted.*/\1/p' "$WORK/ping.out")
+	rx=$(sed -n 's/.* \([0-9]\+\) received.*/\1/p' "$WORK/ping.out")
+	echo "$rx of $tx replies across the new mapping"
+	# the gateway needs one authentic packet from the new port
+	[ -n "$tx" ] && [ "$tx" -gt 100 ] && [ "$rx" -ge $((tx - 3)) ]
+}
+
 fragments_counted() {
 	ctl_json "(r['ike']['frag_msgs_rx'], r['ike']['frag_msgs_tx'])
 v = v if v[0] >= 1 and v[1] >= 1 else None" ike
@@ -359,7 +447,20 @@ v = v if v[0] >= 1 and v[1] >= 1 else None" ike
 
 echo "ike_strongswan: scenario=$SCENARIO ike=$IKE_P esp=$ESP_P"
 start_gateway
-if [ "$SCENARIO" = flood ]; then
+if [ "$SCENARIO" = nat ]; then
+	nat_topology
+	step "connect from behind the NAT" connect_home c1 || \
+		abort "the strongSwan client did not connect through the NAT"
+	step "NAT detected, IKE on the NAT's port 34500" nat_seen
+	step "the CHILD SA is ESP in UDP to the NAT's port 34500" tunnel_port 34500
+	[ "${IKE_IT_HOLD:-0}" != 0 ] && { echo "holding: $WORK"; sleep "$IKE_IT_HOLD"; }
+	step "ping through the tunnel" it_ping_some "$NS_HOME" 10.10.0.10
+	step "the NAT mapping changes during a ping: few lost" remap_during_ping
+	step "the tunnel follows to port 35500" tunnel_port 35500
+	step "TCP after the move" it_tcp_send "$NS_HOME" "$NS_SRV" 10.10.0.10 5003 \
+		"$PKI/ca-rsa.pem" "$WORK/nat.rx" 30
+	step "client disconnects: nothing left installed" down_home c1
+elif [ "$SCENARIO" = flood ]; then
 	ip -n "$NS_CLI" addr add 172.16.10.3/24 dev cli-eth0
 	step "500 IKE_SA_INIT: at most 10 half-open, the rest get a COOKIE" flood_held
 	step "the real client connects through the cookie exchange" \
