@@ -410,6 +410,34 @@ ike_split_keymat(const uint8_t *km, enum p2sgw_suite suite, struct tun_keys *k)
 
 static void on_child_done(void *arg, uint64_t token, int err, const char *msg);
 
+/* The client is authenticated but gets no CHILD SA (RFC 7296 2.21.3):
+ * the IKE_AUTH response carries IDr, CERT and AUTH with the error
+ * notify, and we then delete the IKE SA, which is of no use without
+ * one. */
+static void
+refuse_child(struct ike *x, struct ike_sa *sa, const struct ike_msg *m,
+	     uint16_t notify, const char *why)
+{
+	struct ike_out o;
+
+	SA_LOG(CP_LOG_NOTICE, sa, "'%s' authenticated but refused with %s: %s",
+	       sa->identity, ike_notify_name(notify), why);
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	if (out_identity(x, sa, &o) < 0 ||
+	    ike_out_notify(&o, 0, notify, NULL, 0) < 0) {
+		refuse(x, sa, m, notify, why);
+		return;
+	}
+	loop_timer_stop(x->loop, &sa->timer);
+	ike_send_sk(x, sa, IKE_AUTH, m->hdr.msgid, true, &o);
+	if (sa->vip != 0) {
+		pool_release(&x->pool, sa->vip);
+		sa->vip = 0;
+	}
+	ike_sa_state(sa, IKE_S_ESTABLISHED, "authenticated, no CHILD SA");
+	ike_delete_start(x, sa, ike_notify_name(notify));
+}
+
 uint64_t
 ike_spi_token(const uint8_t spi_r[8])
 {
@@ -569,13 +597,13 @@ ike_auth_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		return;
 	if (x->n_established + 1 > cfg->ike.max_connections) {
 		x->st.cap_refused++;
-		refuse(x, sa, m, IKE_N_NO_ADDITIONAL_SAS,
-		       "the gateway's IKEv2 connection cap is reached");
+		refuse_child(x, sa, m, IKE_N_NO_ADDITIONAL_SAS,
+			     "the gateway's IKEv2 connection cap is reached");
 		return;
 	}
 	if (!r.has_cp || r.cp.type != IKE_CFG_REQUEST || !r.cp.want_ip4) {
-		refuse(x, sa, m, IKE_N_FAILED_CP_REQUIRED,
-		       "the client asks for no virtual IPv4 address");
+		refuse_child(x, sa, m, IKE_N_FAILED_CP_REQUIRED,
+			     "the client asks for no virtual IPv4 address");
 		return;
 	}
 	if (ike_pick_esp(cfg, &r.sa, 0, &c, &suite) != IKE_PICK_OK) {
@@ -585,20 +613,21 @@ ike_auth_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		snprintf(err, sizeof(err), "the client offered %.100s; none is"
 			 " allowed by ike.esp_proposals",
 			 ike_props_str(&r.sa, offered, sizeof(offered)));
-		refuse(x, sa, m, IKE_N_NO_PROPOSAL_CHOSEN, err);
+		refuse_child(x, sa, m, IKE_N_NO_PROPOSAL_CHOSEN, err);
 		return;
 	}
 	sa->vip = alloc_vip(x);
 	if (sa->vip == 0) {
 		x->st.pool_exhausted++;
-		refuse(x, sa, m, IKE_N_INTERNAL_ADDRESS_FAILURE,
-		       "the address pool is exhausted");
+		refuse_child(x, sa, m, IKE_N_INTERNAL_ADDRESS_FAILURE,
+			     "the address pool is exhausted");
 		return;
 	}
 	n_tsr = ike_narrow_tsr(cfg, &r.tsr, tsr, 255);
 	if (!ike_narrow_tsi(&r.tsi, sa->vip, &tsi) || n_tsr == 0) {
-		refuse(x, sa, m, IKE_N_TS_UNACCEPTABLE, n_tsr == 0 ?
-		       "TSr is outside p2s.routes" : "TSi does not cover the VIP");
+		refuse_child(x, sa, m, IKE_N_TS_UNACCEPTABLE, n_tsr == 0 ?
+			     "TSr is outside p2s.routes" :
+			     "TSi does not cover the VIP");
 		return;
 	}
 	sa->child.spi_in = ike_alloc_spi(x);

@@ -1280,6 +1280,31 @@ test_auth_dropped(struct fx *f)
 	ini_close(&c);
 }
 
+/* An authenticated client refused its CHILD SA (RFC 7296 2.21.3): IDr,
+ * CERT, AUTH and N(TYPE), no CP, SA or TS; the SA is being deleted. */
+static void
+expect_child_refused(const struct ike_msg *m, uint16_t type)
+{
+	struct ike_notify_pl n = { 0 };
+
+	CHECK(ike_find(m, IKE_PL_IDR, true) != NULL &&
+	      ike_find(m, IKE_PL_AUTH, true) != NULL &&
+	      ike_find(m, IKE_PL_CERT, true) != NULL,
+	      "IDr, CERT and AUTH with N(%s)", ike_notify_name(type));
+	CHECK(ike_find(m, IKE_PL_SA, true) == NULL &&
+	      ike_find(m, IKE_PL_CP, true) == NULL &&
+	      ike_find(m, IKE_PL_TSI, true) == NULL,
+	      "no CHILD SA payloads with N(%s)", ike_notify_name(type));
+	CHECK(ike_find_notify(m, type, true, &n) && n.len == 0,
+	      "N(%s) in the response", ike_notify_name(type));
+}
+
+static bool
+gone_or_deleting(const struct ike_sa *sa)
+{
+	return sa == NULL || sa->state == IKE_S_DELETING;
+}
+
 /* 9, 10: a refusal inside the encrypted response; nothing installed. */
 static void
 test_auth_refused(struct fx *f, const struct client *who, bool with_cp,
@@ -1294,11 +1319,20 @@ test_auth_refused(struct fx *f, const struct client *who, bool with_cp,
 		CHECK(0, "set-up");
 		return;
 	}
-	if (connect_as(&c, who, with_cp, resp, sizeof(resp), &msg) == 0)
-		expect_sk_notify(&msg, notify);
+	if (connect_as(&c, who, with_cp, resp, sizeof(resp), &msg) == 0) {
+		if (notify == IKE_N_AUTHENTICATION_FAILED)
+			expect_sk_notify(&msg, notify);
+		else
+			expect_child_refused(&msg, notify);
+	}
 	CHECK(f->cp.tm->n_tunnels == 0 && x->pool.used == 0,
 	      "%s: something installed", what);
-	CHECK(resp_sa(&c) == NULL && x->n_sa == 0, "%s: SA kept", what);
+	CHECK(notify == IKE_N_AUTHENTICATION_FAILED ?
+	      resp_sa(&c) == NULL && x->n_sa == 0 :
+	      gone_or_deleting(resp_sa(&c)) && x->n_established == 0,
+	      "%s: SA kept", what);
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(x, resp_sa(&c), "test: done");
 	CHECK(x->st.auth_ok == st.auth_ok, "%s: counted as success", what);
 	if (notify == IKE_N_AUTHENTICATION_FAILED)
 		CHECK(x->st.revoked == st.revoked + 1 &&
@@ -1338,9 +1372,11 @@ test_pool_exhausted(struct fx *f)
 	      "VIPs %s", TUN_IP(g[0].vip));
 
 	if (connect_as(&c[2], who[2], true, resp, sizeof(resp), &msg) == 0)
-		expect_sk_notify(&msg, IKE_N_INTERNAL_ADDRESS_FAILURE);
-	CHECK(x->st.pool_exhausted == 1 && resp_sa(&c[2]) == NULL &&
+		expect_child_refused(&msg, IKE_N_INTERNAL_ADDRESS_FAILURE);
+	CHECK(x->st.pool_exhausted == 1 && gone_or_deleting(resp_sa(&c[2])) &&
 	      f->cp.tm->n_tunnels == 2, "third client");
+	if (resp_sa(&c[2]) != NULL)
+		ike_sa_destroy(x, resp_sa(&c[2]), "test: done");
 
 	/* the first leaves; the third tries again and gets its address */
 	if (resp_sa(&c[0]) != NULL)

@@ -21,6 +21,11 @@
 # certificate sent with its intermediate CA: both IKE_AUTH messages are
 # larger than the path MTU and go as RFC 7383 fragments both ways.
 #
+# --scenario cap: ike.max_connections = 2: two clients connect (each
+# charon is then stopped without DELETE, the gateway keeps their SAs: no
+# DPD in this run), a third is refused with NO_ADDITIONAL_SAS, and the
+# first two are still established and installed.
+#
 # --scenario nat: the client sits behind a NAT (a namespace rewriting
 # addresses and ports with nft, without connection tracking so that the
 # test can change the mapping at will): NAT detected for real, IKE floats
@@ -57,7 +62,7 @@ while [ $# -gt 0 ]; do
 	--scenario) SCENARIO=$2; shift 2 ;;
 	--mb) MB=$2; shift 2 ;;
 	*) echo "usage: $0 --dataplane BIN --control BIN --ctl BIN" \
-		"--scenario rsa|ecdsa|cbc|rekey|frag|nat|flood|refused [--mb N]" >&2; exit 2 ;;
+		"--scenario rsa|ecdsa|cbc|rekey|frag|cap|nat|flood|refused [--mb N]" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIO in
@@ -71,6 +76,9 @@ rekey) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16-ecp256 WANT_ESP=aes256gcm16 ;;
 refused) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
+cap) GW=gw-rsa CLI=client-rsa CA=ca-rsa
+     IKE_EXTRA="max_connections = 2; dpd_delay = 0;"
+     IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 nat) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 flood) GW=gw-rsa CLI=client-rsa CA=ca-rsa
@@ -154,9 +162,8 @@ auth = {
   private_key = "$PKI/$GW.key";
 };
 ike = {
-  dpd_delay = 2;
   dpd_timeout = 6;
-  ${IKE_EXTRA:-}
+  ${IKE_EXTRA:-dpd_delay = 2;}
 };
 control = {
   socket = "$WORK/ctl.sock";
@@ -251,6 +258,22 @@ down() {
 
 down_home() {
 	ike_client_down "$NS_HOME" "$1" && nothing_installed
+}
+
+# refused_kept NAME CERT KEY NOTIFY: the connection fails with NOTIFY
+# (other tunnels may stay installed).
+refused_kept() {
+	local name=$1 cert=$2 key=$3 notify=$4 out
+	ike_client_start "$NS_CLI" "$name" "$WORK" "$PKI/$cert" "$PKI/$key" \
+		"$PKI/$CA.pem" "$IKE_P" "$ESP_P" gw.p2sgw.test || return 1
+	if out=$(ike_client_up "$NS_CLI" "$name" 15); then
+		echo "connected, but should have been refused"
+		return 1
+	fi
+	ike_client_stop "$NS_CLI" "$name"
+	grep -q "received $notify notify" "$WORK/charon-$name.log" || \
+		{ echo "no $notify from the gateway: $out"; return 1; }
+	echo "$notify"
 }
 
 # refused NAME CERT KEY NOTIFY [IKE]: the connection fails with NOTIFY.
@@ -440,6 +463,22 @@ remap_during_ping() {
 	[ -n "$tx" ] && [ "$tx" -gt 100 ] && [ "$rx" -ge $((tx - 3)) ]
 }
 
+# connect_leave NAME: connect, then stop the daemon without DELETE.
+connect_leave() {
+	connect "$1" "$CLI.pem" "$CLI.key" || return 1
+	kill -KILL "${IKE_PID[$1]}"
+	wait "${IKE_PID[$1]}" 2>/dev/null
+	echo "connected, then charon $1 stopped"
+}
+
+two_untouched() {
+	ctl_json "(len([s for s in r['ike_sas'] if s['state'] == 'established']),
+	     r['ike']['cap_refused'])
+v = v if v == (2, 1) else None" ike || return 1
+	ctl_json "len([t for t in r['tunnels'] if t['kind'] == 'ike' and
+	     t['state'].lower() == 'live']) == 2" tunnels
+}
+
 fragments_counted() {
 	ctl_json "(r['ike']['frag_msgs_rx'], r['ike']['frag_msgs_tx'])
 v = v if v[0] >= 1 and v[1] >= 1 else None" ike
@@ -447,7 +486,13 @@ v = v if v[0] >= 1 and v[1] >= 1 else None" ike
 
 echo "ike_strongswan: scenario=$SCENARIO ike=$IKE_P esp=$ESP_P"
 start_gateway
-if [ "$SCENARIO" = nat ]; then
+if [ "$SCENARIO" = cap ]; then
+	step "first client" connect_leave c1
+	step "second client" connect_leave c2
+	step "a third over ike.max_connections = 2 -> NO_ADDITIONAL_SAS" \
+		refused_kept c3 "$CLI.pem" "$CLI.key" NO_ADDITIONAL_SAS
+	step "the first two are untouched" two_untouched
+elif [ "$SCENARIO" = nat ]; then
 	nat_topology
 	step "connect from behind the NAT" connect_home c1 || \
 		abort "the strongSwan client did not connect through the NAT"
