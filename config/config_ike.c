@@ -476,9 +476,9 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 	    load_esp_proposals(x, g) < 0)
 		return -1;
 	if (g != NULL &&
-	    (cfg_uint(x, g, "ike_lifetime", 300, 86400,
+	    (cfg_uint(x, g, "ike_lifetime", 30, 86400,
 		      &ike->ike_lifetime) < 0 ||
-	     cfg_uint(x, g, "child_lifetime", 300, 86400,
+	     cfg_uint(x, g, "child_lifetime", 10, 86400,
 		      &ike->child_lifetime) < 0 ||
 	     cfg_uint(x, g, "half_open_timeout", 5, 300,
 		      &ike->half_open_timeout) < 0 ||

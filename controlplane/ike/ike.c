@@ -240,6 +240,7 @@ ike_sa_new(struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
 	sa->id = ++x->next_id;
 	sa->ctx = x;
 	sa->state = IKE_S_HALF_OPEN;
+	sa->rk_group = UINT16_MAX;
 	sa->created_ns = loop_now(x->loop);
 	loop_timer_init(&sa->timer, on_sa_timer, sa);
 	x->n_half_open++;
@@ -295,6 +296,7 @@ ike_sa_free(struct ike *x, struct ike_sa *sa)
 	free_buf(&sa->pending, &sa->pending_len);
 	free(sa->resp_frag_len);
 	ike_frag_rx_free(sa->frag_rx);
+	ike_dh_free(sa->rk.dh);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
@@ -366,9 +368,9 @@ on_sa_timer(struct loop *l, struct loop_timer *t)
 		ike_sa_destroy(x, sa, "no IKE_AUTH within ike.half_open_timeout");
 		return;
 	case IKE_S_ESTABLISHED:
-		if (sa->dpd_start_ns == 0 || sa->req == NULL)
+		if (sa->req_start_ns == 0 || sa->req == NULL)
 			return;
-		if (loop_now(x->loop) - sa->dpd_start_ns >=
+		if (loop_now(x->loop) - sa->req_start_ns >=
 		    (uint64_t)x->cp->cfg.ike.dpd_timeout * 1000000000ull) {
 			x->st.dpd_dead++;
 			ike_sa_destroy(x, sa, "no answer to liveness checks "
@@ -774,6 +776,13 @@ sa_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw)
 		return;
 	}
 	sa->last_rx_ns = loop_now(x->loop);
+	sa->req_start_ns = 0;
+	if (m->hdr.exchange == IKE_CREATE_CHILD_SA) {
+		free_buf(&sa->req, &sa->req_len);
+		loop_timer_stop(x->loop, &sa->timer);
+		ike_child_response(x, sa, m);
+		return;
+	}
 	ike_info_response(x, sa, m);
 }
 
@@ -954,6 +963,27 @@ last_alive(struct ike *x, const struct ike_sa *sa)
 	return t;
 }
 
+/* The IKE SA or its CHILD SA outlived its lifetime without a rekey:
+ * delete the client (it reconnects and authenticates again). */
+static bool
+lifetimes(struct ike *x, struct ike_sa *sa, uint64_t now)
+{
+	const struct p2sgw_config *cfg = &x->cp->cfg;
+	const char *why = NULL;
+
+	if (now - sa->created_ns >= (uint64_t)cfg->ike.ike_lifetime * 1000000000ull)
+		why = "IKE SA lifetime reached without a rekey";
+	else if (sa->child.present && sa->child.installed_ns != 0 &&
+		 now - sa->child.installed_ns >=
+		 (uint64_t)cfg->ike.child_lifetime * 1000000000ull)
+		why = "CHILD SA lifetime reached without a rekey";
+	if (why == NULL)
+		return false;
+	x->st.lifetime_expired++;
+	ike_delete_start(x, sa, why);
+	return true;
+}
+
 static void
 on_dpd_scan(struct loop *l, struct loop_timer *tm)
 {
@@ -962,13 +992,17 @@ on_dpd_scan(struct loop *l, struct loop_timer *tm)
 	uint64_t delay = (uint64_t)x->cp->cfg.ike.dpd_delay * 1000000000ull;
 
 	loop_timer_arm(l, &x->dpd, 1000000000ull);
-	if (delay == 0)
-		return;
-	for (struct ike_sa *sa = x->head; sa; sa = sa->next) {
-		if (sa->state != IKE_S_ESTABLISHED || sa->req != NULL ||
-		    sa->child_pending)
+	for (struct ike_sa *sa = x->head, *next; sa; sa = next) {
+		next = sa->next;
+		if (sa->state != IKE_S_ESTABLISHED)
 			continue;
-		if (now - last_alive(x, sa) >= delay)
+		if (lifetimes(x, sa, now))
+			continue;
+		if (sa->req != NULL || sa->child_pending)
+			continue;
+		if (sa->child.present && now >= sa->child.rekey_due_ns)
+			ike_child_rekey_start(x, sa);
+		else if (delay != 0 && now - last_alive(x, sa) >= delay)
 			ike_dpd_start(x, sa);
 	}
 }
@@ -1199,6 +1233,7 @@ ike_show_stats(struct ike *x, struct jw *w)
 	S(frags_rx); S(frags_tx); S(frag_msgs_rx); S(frag_msgs_tx);
 	S(dpd_sent); S(dpd_answered); S(dpd_dead);
 	S(cookies_sent); S(cookies_ok); S(cookies_bad); S(half_open_refused);
+	S(gw_child_rekeys); S(gw_rekey_failed); S(lifetime_expired);
 #undef S
 	jw_end_obj(w);
 }

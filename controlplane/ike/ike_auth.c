@@ -514,6 +514,7 @@ send_pending(struct ike *x, struct ike_sa *sa)
 	sa->init_req = sa->init_resp = NULL;
 	sa->init_req_len = sa->init_resp_len = 0;
 	sa->established_ns = loop_now(x->loop);
+	ike_child_schedule(x, sa);
 	x->st.auth_ok++;
 	ike_sa_state(sa, IKE_S_ESTABLISHED, "CHILD SA in every worker");
 	SA_LOG(CP_LOG_NOTICE, sa, "'%s' connected: VIP %s, ESP %s%s, tunnel %s",

@@ -127,6 +127,7 @@ child_done(void *arg, uint64_t token, int err, const char *msg)
 	sa->child.spi_out = sa->child.new_spi_out;
 	sa->child.rekeys++;
 	x->st.child_rekeys++;
+	ike_child_schedule(x, sa);
 	in = (struct ike_out){ .buf = sa->pending, .cap = sa->pending_len,
 		.len = sa->pending_len, .first = sa->pending_first };
 	ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->peer_next, true, &in);
@@ -275,6 +276,8 @@ move_over(struct ike_sa *old, struct ike_sa *sa)
 	sa->nat_peer = old->nat_peer;
 	sa->nat_local = old->nat_local;
 	sa->peer_hashes = old->peer_hashes;
+	sa->rk_group = old->rk_group;
+	sa->frag_ok = old->frag_ok;
 	sa->established_ns = old->established_ns;
 	old->vip = 0;
 	old->child.present = false;
@@ -388,5 +391,291 @@ ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "no traffic selectors");
 		return;
 	}
+	if (sa->rk.active) {
+		/* both sides rekey at once: ours goes on (RFC 7296 2.25) */
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE,
+		       "we are rekeying this CHILD SA ourselves");
+		return;
+	}
 	rekey_child(x, sa, m, &r);
+}
+
+/* ---- the gateway rekeys the CHILD SA ---- */
+
+void
+ike_child_schedule(struct ike *x, struct ike_sa *sa)
+{
+	uint64_t life = (uint64_t)x->cp->cfg.ike.child_lifetime * 1000000000ull;
+	uint32_t r = 0;
+
+	RAND_bytes((uint8_t *)&r, sizeof(r));
+	sa->child.installed_ns = loop_now(x->loop);
+	/* 85..95% of the lifetime: clients connected together do not all
+	 * rekey together */
+	sa->child.rekey_due_ns = sa->child.installed_ns + life / 100 * 85 +
+				 (life / 10) / 1000 * (r % 1000);
+}
+
+static void
+rk_clear(struct ike_sa *sa)
+{
+	ike_dh_free(sa->rk.dh);
+	OPENSSL_cleanse(&sa->rk, sizeof(sa->rk));
+}
+
+static void
+suite_xforms(enum p2sgw_suite suite, struct ike_choice *c)
+{
+	c->encr = suite == P2SGW_SUITE_AES256GCM16 ? IKE_ENCR_AES_GCM16 :
+		  IKE_ENCR_AES_CBC;
+	c->encr_keylen = 256;
+	c->integ = suite == P2SGW_SUITE_AES256CBC_SHA256 ?
+		   IKE_INTEG_HMAC_SHA256_128 :
+		   suite == P2SGW_SUITE_AES256CBC_SHA1 ? IKE_INTEG_HMAC_SHA1_96 :
+		   IKE_INTEG_NONE;
+}
+
+/* TSi: the VIP; TSr: every protected prefix. */
+static int
+out_our_ts(struct ike *x, struct ike_sa *sa, struct ike_out *o)
+{
+	const struct p2sgw_config *cfg = &x->cp->cfg;
+	struct ike_ts tsi = { .type = IKE_TS_IPV4_ADDR_RANGE, .eport = 0xffff,
+		.start = sa->vip, .end = sa->vip };
+	struct ike_ts tsr[P2SGW_MAX_TRAFFIC_SELECTORS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cfg->p2s.n_routes && n < 255; i++) {
+		const struct p2sgw_prefix4 *r = &cfg->p2s.routes[i];
+		uint32_t mask = r->len ? ~0u << (32 - r->len) : 0;
+
+		tsr[n++] = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE,
+			.eport = 0xffff, .start = r->addr & mask,
+			.end = (r->addr & mask) | ~mask };
+	}
+	/* we are the initiator of this exchange: TSi is our side */
+	if (ike_out_ts(o, IKE_PL_TSI, tsr, n) < 0 ||
+	    ike_out_ts(o, IKE_PL_TSR, &tsi, 1) < 0)
+		return -1;
+	return 0;
+}
+
+/* PFS for our rekey: the group chosen in IKE_AUTH, else the IKE SA's
+ * when an ESP policy of the suite allows it (a client that wants PFS
+ * refuses a proposal without; one that does not gets asked again
+ * without, see ike_child_response). */
+static uint16_t
+rekey_group(const struct ike *x, const struct ike_sa *sa)
+{
+	const struct p2sgw_config *cfg = &x->cp->cfg;
+
+	if (sa->rk_group != UINT16_MAX)
+		return sa->rk_group;
+	if (sa->child.dh != 0)
+		return sa->child.dh;
+	for (unsigned i = 0; i < cfg->ike.n_esp; i++)
+		if (cfg->ike.esp[i].suite == sa->child.suite &&
+		    sa->suite.dh < 32 &&
+		    (cfg->ike.esp[i].groups & (1u << sa->suite.dh)))
+			return (uint16_t)sa->suite.dh;
+	return 0;
+}
+
+void
+ike_child_rekey_start(struct ike *x, struct ike_sa *sa)
+{
+	struct ike_choice c = { .proto = IKE_PROTO_ESP, .num = 1,
+		.spi_len = IKE_ESP_SPI_LEN };
+	struct ike_out o;
+	uint8_t *p;
+
+	if (sa->state != IKE_S_ESTABLISHED || !sa->child.present ||
+	    sa->req != NULL || sa->child_pending || sa->rk.active)
+		return;
+	rk_clear(sa);
+	sa->rk.spi_in = ike_alloc_spi(x);
+	sa->rk.group = rekey_group(x, sa);
+	if (sa->rk.spi_in == 0 || RAND_bytes(sa->rk.ni, sizeof(sa->rk.ni)) != 1 ||
+	    (sa->rk.group && (sa->rk.dh = ike_dh_new(sa->rk.group)) == NULL))
+		goto fail;
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	p = ike_out_pl(&o, IKE_PL_NOTIFY, IKE_N_FIXED + IKE_ESP_SPI_LEN);
+	if (p == NULL)
+		goto fail;
+	p[0] = IKE_PROTO_ESP;
+	p[1] = IKE_ESP_SPI_LEN;
+	ike_put16(p + 2, IKE_N_REKEY_SA);
+	ike_put32(p + 4, sa->child.spi_in);
+	suite_xforms(sa->child.suite, &c);
+	ike_put32(c.spi, sa->rk.spi_in);
+	c.esn = sa->child.esn ? IKE_ESN_YES : IKE_ESN_NO;
+	c.dh = sa->rk.group;
+	if (ike_out_sa(&o, &c) < 0 ||
+	    ike_out_copy(&o, IKE_PL_NONCE, sa->rk.ni, sizeof(sa->rk.ni)) < 0)
+		goto fail;
+	if (sa->rk.dh != NULL) {
+		size_t klen = ike_dh_len(sa->rk.group);
+
+		p = ike_out_pl(&o, IKE_PL_KE, IKE_KE_FIXED + klen);
+		if (p == NULL)
+			goto fail;
+		ike_put16(p, sa->rk.group);
+		p[2] = p[3] = 0;
+		if (ike_dh_public(sa->rk.dh, p + IKE_KE_FIXED, klen) < 0)
+			goto fail;
+	}
+	if (out_our_ts(x, sa, &o) < 0 ||
+	    ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->my_next++, false, &o) < 0)
+		goto fail;
+	sa->rk.active = true;
+	sa->req_start_ns = loop_now(x->loop);
+	loop_timer_arm(x->loop, &sa->timer, (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
+	SA_LOG(CP_LOG_INFO, sa, "rekeying CHILD SA %s (SPI 0x%08x)",
+	       sa->child.name, sa->child.spi_in);
+	return;
+fail:
+	rk_clear(sa);
+	x->st.gw_rekey_failed++;
+	sa->child.rekey_due_ns = loop_now(x->loop) + 10 * 1000000000ull;
+}
+
+static void
+gw_rekey_done(void *arg, uint64_t token, int err, const char *msg)
+{
+	struct ike *x = arg;
+	struct ike_sa *sa = ike_sa_by_token(x, token);
+	struct ike_out o;
+	uint8_t *p;
+
+	if (sa == NULL || !sa->child_pending)
+		return;
+	sa->child_pending = false;
+	if (err != 0) {
+		x->st.gw_rekey_failed++;
+		SA_LOG(CP_LOG_WARNING, sa, "our CHILD SA rekey failed in the "
+		       "dataplane: %s", msg ? msg : "?");
+		ike_delete_start(x, sa, "CHILD SA rekey failed");
+		return;
+	}
+	sa->child.old_spi_in = sa->child.spi_in;
+	sa->child.old_spi_out = sa->child.spi_out;
+	sa->child.spi_in = sa->child.new_spi_in;
+	sa->child.spi_out = sa->child.new_spi_out;
+	sa->child.rekeys++;
+	x->st.gw_child_rekeys++;
+	ike_child_schedule(x, sa);
+	SA_LOG(CP_LOG_INFO, sa, "CHILD SA rekeyed by us: SPIs 0x%08x/0x%08x",
+	       sa->child.spi_in, sa->child.spi_out);
+	/* the initiator of a rekey deletes the old SA (RFC 7296 2.8) */
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	p = ike_out_pl(&o, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
+	if (p == NULL || sa->req != NULL)
+		return;
+	p[0] = IKE_PROTO_ESP;
+	p[1] = IKE_ESP_SPI_LEN;
+	ike_put16(p + 2, 1);
+	ike_put32(p + 4, sa->child.old_spi_in);
+	if (ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &o) == 0) {
+		sa->req_start_ns = loop_now(x->loop);
+		loop_timer_arm(x->loop, &sa->timer,
+			       (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
+	}
+}
+
+/* The client's answer to our CREATE_CHILD_SA. */
+void
+ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
+{
+	struct tm_waiter w = { gw_rekey_done, x, ike_spi_token(sa->spi_r) };
+	uint8_t gir[IKE_MAX_DH_LEN];
+	uint8_t km[2 * (P2SGW_MAX_KEY_LEN + P2SGW_MAX_AUTH_KEY_LEN)];
+	size_t glen = 0, ek, ak;
+	struct ike_notify_pl n;
+	struct child_req r;
+	struct tun_keys k;
+	char err[TM_FAIL_LEN];
+	const char *why = NULL;
+	int rc, e;
+
+	if (!sa->rk.active)
+		return;
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == IKE_PL_NOTIFY && m->pl[i].inner &&
+		    ike_dec_notify(&m->pl[i], &n, &why) == 0 &&
+		    n.type <= IKE_N_ERROR_MAX) {
+			why = ike_notify_name(n.type);
+			/* the group it wants, or none at all */
+			if (n.type == IKE_N_INVALID_KE_PAYLOAD && n.len == 2 &&
+			    ike_dh_supported(ike_get16(n.data)))
+				sa->rk_group = ike_get16(n.data);
+			else if (n.type == IKE_N_NO_PROPOSAL_CHOSEN &&
+				 sa->rk.group != 0)
+				sa->rk_group = 0;
+			else
+				goto retry;
+			rk_clear(sa);
+			sa->child.rekey_due_ns = loop_now(x->loop);
+			return;
+		}
+	if (decode(m, &r, &why) < 0)
+		goto retry;
+	if (r.sa.n != 1 || r.sa.prop[0].proto != IKE_PROTO_ESP ||
+	    r.sa.prop[0].spi_len != IKE_ESP_SPI_LEN ||
+	    ike_get32(r.sa.prop[0].spi) < P2SGW_SPI_MIN) {
+		why = "the answer's SA is not one ESP proposal";
+		goto retry;
+	}
+	if (sa->rk.dh != NULL) {
+		if (!r.has_ke || r.ke.group != sa->rk.group ||
+		    ike_dh_shared(sa->rk.dh, r.ke.data, r.ke.len, gir,
+				  sizeof(gir), &glen) < 0) {
+			why = "no valid KE in the answer";
+			goto retry;
+		}
+	}
+	ek = tun_key_len(sa->child.suite);
+	ak = tun_auth_key_len(sa->child.suite);
+	rc = ike_child_keymat(sa->suite.prf, sa->k.d, sa->k.d_len,
+			      glen ? gir : NULL, glen, sa->rk.ni,
+			      sizeof(sa->rk.ni), r.nonce->body, r.nonce->len,
+			      km, 2 * (ek + ak));
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc < 0) {
+		why = "KEYMAT";
+		goto retry;
+	}
+	/* we initiated: the first keys carry our traffic to the client */
+	memset(&k, 0, sizeof(k));
+	k.key_len = (uint8_t)ek;
+	k.auth_len = (uint8_t)ak;
+	memcpy(k.key_out, km, ek);
+	memcpy(k.auth_out, km + ek, ak);
+	memcpy(k.key_in, km + ek + ak, ek);
+	memcpy(k.auth_in, km + 2 * ek + ak, ak);
+	OPENSSL_cleanse(km, sizeof(km));
+	sa->child.new_spi_in = sa->rk.spi_in;
+	sa->child.new_spi_out = ike_get32(r.sa.prop[0].spi);
+	sa->rk_group = sa->rk.group;	/* what worked, next time too */
+	rk_clear(sa);
+	sa->child_pending = true;
+	rc = tm_rekey(x->cp->tm, sa->child.name, sa->child.new_spi_in,
+		      sa->child.new_spi_out, &k, &w, &e, err, sizeof(err));
+	if (rc < 0) {
+		sa->child_pending = false;
+		x->st.gw_rekey_failed++;
+		SA_LOG(CP_LOG_WARNING, sa, "rekey not installed: %s", err);
+		ike_delete_start(x, sa, "CHILD SA rekey failed");
+		return;
+	}
+	if (x->cp->dpc != NULL)
+		dpchan_kick(x->cp->dpc);
+	if (rc == TM_DONE)
+		gw_rekey_done(x, ike_spi_token(sa->spi_r), 0, NULL);
+	return;
+retry:
+	rk_clear(sa);
+	x->st.gw_rekey_failed++;
+	SA_LOG(CP_LOG_NOTICE, sa, "the client refused our CHILD SA rekey (%s):"
+	       " again in 10 s", why ? why : "?");
+	sa->child.rekey_due_ns = loop_now(x->loop) + 10 * 1000000000ull;
 }

@@ -101,7 +101,7 @@ ike_dpd_start(struct ike *x, struct ike_sa *sa)
 	if (ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &in) < 0)
 		return;
 	x->st.dpd_sent++;
-	sa->dpd_start_ns = loop_now(x->loop);
+	sa->dpd_start_ns = sa->req_start_ns = loop_now(x->loop);
 	SA_LOG(CP_LOG_DEBUG, sa, "idle: liveness check");
 	loop_timer_arm(x->loop, &sa->timer, (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
 }

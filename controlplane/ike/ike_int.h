@@ -72,6 +72,8 @@ struct ike_child {
 	uint32_t old_spi_in, old_spi_out;	/* before the last rekey */
 	uint32_t new_spi_in, new_spi_out;	/* a rekey waiting for the dataplane */
 	uint32_t rekeys;
+	uint64_t installed_ns;		/* installed or last rekeyed */
+	uint64_t rekey_due_ns;		/* we rekey it then unless the client did */
 	enum p2sgw_suite suite;
 	bool esn, encap;
 	uint16_t dh;			/* PFS group for rekeying, 0: none */
@@ -134,10 +136,26 @@ struct ike_sa {
 	size_t pending_len;
 	uint8_t pending_first;
 	bool child_pending;		/* CREATE_CHILD_SA waits for the dataplane */
+	/* Our own CHILD SA rekey (we initiate CREATE_CHILD_SA): our nonce,
+	 * DH for PFS, the inbound SPI we offered; the DELETE of the old SA
+	 * follows once the dataplane has the new one. */
+	struct {
+		bool active;
+		uint8_t ni[IKE_NONCE_LEN];
+		struct ike_dh *dh;
+		uint16_t group;
+		uint32_t spi_in;
+		bool delete_old;	/* DELETE of the old SA is due */
+		uint32_t old_spi_in;
+	} rk;
+	/* The group our next rekey offers for PFS: 0 none, UINT16_MAX not
+	 * chosen yet (the IKE SA's, when the ESP policy allows it). */
+	uint16_t rk_group;
 
 	uint64_t created_ns, established_ns;
 	uint64_t last_rx_ns;		/* last authenticated message from the peer */
 	uint64_t dpd_start_ns;		/* our liveness check in flight, or 0 */
+	uint64_t req_start_ns;		/* our request in flight since, or 0 */
 	struct loop_timer timer;	/* half-open timeout, DELETE retries */
 	struct ike *ctx;
 
@@ -156,6 +174,7 @@ struct ike_stats {
 	uint64_t frags_rx, frags_tx, frag_msgs_rx, frag_msgs_tx;
 	uint64_t dpd_sent, dpd_answered, dpd_dead;
 	uint64_t cookies_sent, cookies_ok, cookies_bad, half_open_refused;
+	uint64_t gw_child_rekeys, gw_rekey_failed, lifetime_expired;
 };
 
 struct ike {
@@ -272,6 +291,11 @@ void ike_auth_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
 void ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
 void ike_info_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
 void ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
+/* ike_child.c: the gateway rekeys SA's CHILD SA; the answer. */
+void ike_child_rekey_start(struct ike *x, struct ike_sa *sa);
+void ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
+/* When SA's CHILD SA is due for our rekey (from its lifetime). */
+void ike_child_schedule(struct ike *x, struct ike_sa *sa);
 /* ike_info.c: an empty INFORMATIONAL request (liveness check). */
 void ike_dpd_start(struct ike *x, struct ike_sa *sa);
 /* Start deleting SA: DELETE for the IKE SA to the client (retried), the

@@ -17,6 +17,10 @@
 # moves 40 MB each way: at least two CHILD and one IKE rekey, no ping
 # lost, transfers intact, a clean disconnect afterwards.
 #
+# --scenario gwrekey: ike.child_lifetime = 10 s and a client that would
+# not rekey for a day: the gateway rekeys the CHILD SA itself (PFS with
+# ecp384) and deletes the old one, while a ping runs and TCP moves data.
+#
 # --scenario frag: MTU 1280 between client and gateway and a client
 # certificate sent with its intermediate CA: both IKE_AUTH messages are
 # larger than the path MTU and go as RFC 7383 fragments both ways.
@@ -62,7 +66,7 @@ while [ $# -gt 0 ]; do
 	--scenario) SCENARIO=$2; shift 2 ;;
 	--mb) MB=$2; shift 2 ;;
 	*) echo "usage: $0 --dataplane BIN --control BIN --ctl BIN" \
-		"--scenario rsa|ecdsa|cbc|rekey|frag|cap|nat|flood|refused [--mb N]" >&2; exit 2 ;;
+		"--scenario rsa|ecdsa|cbc|rekey|gwrekey|frag|cap|nat|flood|refused [--mb N]" >&2; exit 2 ;;
 	esac
 done
 case $SCENARIO in
@@ -72,6 +76,9 @@ ecdsa) GW=gw-ec CLI=client-ec CA=ca-ec
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16 WANT_ESP=aes256gcm16 ;;
 cbc) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256-sha256-modp2048 ESP_P=aes256-sha256 WANT_ESP=aes256-sha256 ;;
+gwrekey) GW=gw-ec CLI=client-ec CA=ca-ec
+     IKE_EXTRA="child_lifetime = 10; dpd_delay = 2;"
+     IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16-ecp384 WANT_ESP=aes256gcm16 ;;
 rekey) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16-ecp256 WANT_ESP=aes256gcm16 ;;
 refused) GW=gw-rsa CLI=client-rsa CA=ca-rsa
@@ -330,6 +337,17 @@ ping_no_loss() {
 	[ -n "$tx" ] && [ "$tx" -gt 100 ] && [ "$rx" = "$tx" ]
 }
 
+gw_rekeys_counted() {
+	ctl_json "(r['ike']['gw_child_rekeys'], r['ike']['gw_rekey_failed'])
+v = v if v[0] >= 1 and v[1] == 0 else None" ike
+}
+
+client_answered_rekey() {
+	grep -q 'parsed CREATE_CHILD_SA request' "$WORK/charon-c1.log" &&
+	grep -q 'received DELETE for ESP CHILD_SA' "$WORK/charon-c1.log" &&
+	echo "the client answered our CREATE_CHILD_SA and our DELETE"
+}
+
 rekeys_counted() {
 	ctl_json "(r['ike']['child_rekeys'], r['ike']['ike_rekeys'])
 v = v if v[0] >= 2 and v[1] >= 1 else None" ike
@@ -486,7 +504,20 @@ v = v if v[0] >= 1 and v[1] >= 1 else None" ike
 
 echo "ike_strongswan: scenario=$SCENARIO ike=$IKE_P esp=$ESP_P"
 start_gateway
-if [ "$SCENARIO" = cap ]; then
+if [ "$SCENARIO" = gwrekey ]; then
+	step "connect ($IKE_P, ESP $ESP_P)" connect c1 "$CLI.pem" "$CLI.key" || \
+		abort "the strongSwan client did not connect"
+	step "ping through the tunnel to 10.10.0.10" it_ping_some "$NS_CLI" 10.10.0.10
+	ping_during 12
+	MB=40
+	sleep 6
+	step "TCP client -> server across our rekey" tcp_up
+	step "TCP server -> client across our rekey" tcp_down
+	step "no ping lost across our rekey" ping_no_loss
+	step "the gateway rekeyed the CHILD SA" gw_rekeys_counted
+	step "the client took part" client_answered_rekey
+	step "client disconnects: nothing left installed" down c1
+elif [ "$SCENARIO" = cap ]; then
 	step "first client" connect_leave c1
 	step "second client" connect_leave c2
 	step "a third over ike.max_connections = 2 -> NO_ADDITIONAL_SAS" \
