@@ -379,8 +379,18 @@ on_sa_timer(struct loop *l, struct loop_timer *t)
 		}
 		sa->req_tries++;
 		ike_send(x, &sa->addr, sa->req, sa->req_len);
-		loop_timer_arm(x->loop, &sa->timer, (uint64_t)IKE_DELETE_RTO_MS *
-			       1000000ull << (sa->req_tries < 5 ? sa->req_tries : 5));
+		{
+			/* back off, but wake up at the timeout itself */
+			uint64_t d = (uint64_t)IKE_DELETE_RTO_MS * 1000000ull <<
+				     (sa->req_tries < 5 ? sa->req_tries : 5);
+			uint64_t end = sa->req_start_ns +
+				(uint64_t)x->cp->cfg.ike.dpd_timeout * 1000000000ull;
+			uint64_t now = loop_now(x->loop);
+
+			if (now + d > end)
+				d = end > now ? end - now : 0;
+			loop_timer_arm(x->loop, &sa->timer, d);
+		}
 		return;
 	case IKE_S_DELETING:
 		if (sa->req != NULL && sa->req_tries < IKE_DELETE_TRIES) {

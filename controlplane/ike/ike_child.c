@@ -188,12 +188,19 @@ rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 	char err[TM_FAIL_LEN];
 	int rc, e;
 
-	if (ike_pick_esp(&x->cp->cfg, &r->sa, r->has_ke ? r->ke.group : 0, &c,
-			 &suite) != IKE_PICK_OK || suite != sa->child.suite) {
+	switch (ike_pick_esp(&x->cp->cfg, &r->sa, r->has_ke ? r->ke.group : 0,
+			     &c, &suite)) {
+	case IKE_PICK_OK:
+		if (suite == sa->child.suite)
+			break;
+		/* fall through */
+	case IKE_PICK_NONE:
 		refuse(x, sa, m, IKE_N_NO_PROPOSAL_CHOSEN,
 		       "no ESP proposal with the CHILD SA's suite and an "
 		       "allowed PFS group");
 		return;
+	case IKE_PICK_KE:
+		break;			/* c.dh names the group we want */
 	}
 	if (r->has_ke && c.dh != r->ke.group) {
 		uint8_t g[2];

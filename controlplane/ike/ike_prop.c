@@ -143,7 +143,7 @@ suite_xforms(enum p2sgw_suite suite, uint16_t *encr, uint16_t *integ)
  * and a listed allowed group is remembered for rekeying. */
 static bool
 child_dh(const struct ike_prop *p, uint32_t groups, uint16_t ke_group,
-	 struct ike_choice *c)
+	 struct ike_choice *c, uint16_t *other)
 {
 	bool has_ke;
 	uint16_t g;
@@ -152,6 +152,10 @@ child_dh(const struct ike_prop *p, uint32_t groups, uint16_t ke_group,
 		return ke_group == 0 && (groups & 1u);
 	g = first_group(p, groups, ke_group, &has_ke);
 	if (ke_group != 0) {
+		/* KE for another group than one we would take: the
+		 * caller answers INVALID_KE_PAYLOAD naming G */
+		if (!has_ke && g != 0 && *other == 0)
+			*other = g;
 		c->dh = ke_group;
 		return has_ke;
 	}
@@ -170,6 +174,8 @@ enum ike_pick
 ike_pick_esp(const struct p2sgw_config *cfg, const struct ike_sa_pl *sa,
 	     uint16_t ke_group, struct ike_choice *c, enum p2sgw_suite *suite)
 {
+	uint16_t other = 0;
+
 	for (unsigned i = 0; i < sa->n; i++) {
 		const struct ike_prop *p = &sa->prop[i];
 
@@ -184,7 +190,7 @@ ike_pick_esp(const struct p2sgw_config *cfg, const struct ike_sa_pl *sa,
 			    !integ_ok(p, integ))
 				continue;
 			memset(c, 0, sizeof(*c));
-			if (!child_dh(p, q->groups, ke_group, c))
+			if (!child_dh(p, q->groups, ke_group, c, &other))
 				continue;
 			c->proto = IKE_PROTO_ESP;
 			c->num = p->num;
@@ -203,6 +209,11 @@ ike_pick_esp(const struct p2sgw_config *cfg, const struct ike_sa_pl *sa,
 			*suite = q->suite;
 			return IKE_PICK_OK;
 		}
+	}
+	if (other != 0) {
+		memset(c, 0, sizeof(*c));
+		c->dh = other;
+		return IKE_PICK_KE;
 	}
 	return IKE_PICK_NONE;
 }

@@ -14,13 +14,18 @@
  * NO_PROPOSAL_CHOSEN, UNSUPPORTED_CRITICAL_PAYLOAD, malformed and
  * truncated datagrams, IKE_AUTH with a wrong SPI, message ID or ICV,
  * INFORMATIONAL (liveness, DELETE of the IKE SA), a revoked client, no
- * configuration payload, and an exhausted address pool.
+ * configuration payload, and an exhausted address pool; COOKIE and the
+ * half-open limit per address; CREATE_CHILD_SA (CHILD SA rekeys with and
+ * without PFS, INVALID_KE_PAYLOAD, CHILD_SA_NOT_FOUND, NO_ADDITIONAL_SAS,
+ * DELETE of the replaced SA; IKE SA rekey); RFC 7383 fragments both ways;
+ * the gateway's liveness checks of an idle client.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -59,10 +64,13 @@ struct client {
 };
 
 static struct {
-	EVP_PKEY *k_ca, *k_gw;
-	X509 *ca, *gw;
+	EVP_PKEY *k_ca, *k_gw, *k_gw_rsa;
+	X509 *ca, *gw, *gw_rsa;
 	struct client rsa, ec, ec2, revoked;
 	const char *ca_pem, *gw_pem, *gw_key;
+	/* An RSA gateway certificate sent with the CA as its chain: an
+	 * IKE_AUTH response above 1280 bytes. */
+	const char *gw_rsa_pem, *gw_rsa_key;
 	char revoked_hex[41];
 } pki;
 
@@ -91,6 +99,10 @@ make_pki(void)
 		NULL, NULL, true, -30 * DAY, 3650 * DAY, NULL });
 	pki.gw = make_cert(&(struct certspec){ "vpn.gw.test", pki.k_gw,
 		pki.ca, pki.k_ca, false, -DAY, 365 * DAY, "DNS:vpn.gw.test" });
+	pki.k_gw_rsa = keygen(NULL);
+	pki.gw_rsa = make_cert(&(struct certspec){ "vpn.gw.test (RSA)",
+		pki.k_gw_rsa, pki.ca, pki.k_ca, false, -DAY, 365 * DAY,
+		"DNS:vpn.gw.test" });
 	make_client(&pki.rsa, "rsa client", "rsa.client.test", NULL);
 	make_client(&pki.ec, "ec client", "ec.client.test", "P-256");
 	make_client(&pki.ec2, "ec2 client", "ec2.client.test", "P-384");
@@ -101,6 +113,9 @@ make_pki(void)
 	pki.ca_pem = write_pem("ca.pem", pki.ca, NULL, NULL, NULL);
 	pki.gw_pem = write_pem("gw.pem", pki.gw, NULL, NULL, NULL);
 	pki.gw_key = write_pem("gw.key", NULL, NULL, pki.k_gw, NULL);
+	pki.gw_rsa_pem = write_pem("gw-rsa.pem", pki.gw_rsa, pki.ca, NULL, NULL);
+	pki.gw_rsa_key = write_pem("gw-rsa.key", NULL, NULL, pki.k_gw_rsa,
+				   NULL);
 }
 
 static void
@@ -114,15 +129,19 @@ free_pki(void)
 	}
 	EVP_PKEY_free(pki.k_ca);
 	EVP_PKEY_free(pki.k_gw);
+	EVP_PKEY_free(pki.k_gw_rsa);
 	X509_free(pki.ca);
 	X509_free(pki.gw);
+	X509_free(pki.gw_rsa);
 	pki_files_remove();
 }
 
-/* A configuration with address pool POOL, the PKI above, the revoked
- * client listed, and IKE SAs of aes256gcm16-prfsha256-ecp256 only. */
+/* A configuration with address pool POOL, the PKI above (the gateway's
+ * certificate GW_PEM, key GW_KEY), the revoked client listed, IKE SAs of
+ * aes256gcm16-prfsha256-ecp256 only, and IKE settings IKE_EXTRA. */
 static const char *
-write_config(const char *name, const char *pool)
+write_config_ike(const char *name, const char *pool, const char *ike_extra,
+		 const char *gw_pem, const char *gw_key)
 {
 	char text[4096];
 
@@ -145,10 +164,17 @@ write_config(const char *name, const char *pool)
 		"auth = { root_cas = [ \"%s\" ];\n"
 		"         revoked = [ \"%s\" ];\n"
 		"         certificate = \"%s\"; private_key = \"%s\"; };\n"
-		"ike = { proposals = [ \"aes256gcm16-prfsha256-ecp256\" ]; };\n",
-		pool, tmpdir, pki.ca_pem, pki.revoked_hex, pki.gw_pem,
-		pki.gw_key);
+		"ike = { proposals = [ \"aes256gcm16-prfsha256-ecp256\" ];\n"
+		"        %s };\n",
+		pool, tmpdir, pki.ca_pem, pki.revoked_hex, gw_pem, gw_key,
+		ike_extra);
 	return write_text(name, text);
+}
+
+static const char *
+write_config(const char *name, const char *pool)
+{
+	return write_config_ike(name, pool, "", pki.gw_pem, pki.gw_key);
 }
 
 /* ---- the responder's side: a control plane with IKE and no region ----------- */
@@ -254,6 +280,7 @@ struct ini {
 	uint64_t iv_seq;
 	uint8_t init_req[MSG_MAX], init_resp[MSG_MAX];
 	size_t init_req_len, init_resp_len;
+	bool frag;			/* IKEV2_FRAGMENTATION_SUPPORTED sent */
 };
 
 /* What IKE_SA_INIT offers. */
@@ -263,6 +290,9 @@ struct init_opt {
 	uint16_t ke;			/* the KE payload's group */
 	uint8_t extra;			/* an unknown payload, 0: none */
 	bool extra_critical;
+	bool frag;			/* N(IKEV2_FRAGMENTATION_SUPPORTED) */
+	const uint8_t *cookie;		/* N(COOKIE) first, NULL: none */
+	size_t cookie_len;
 };
 
 static const struct init_opt INIT_OK = {
@@ -435,6 +465,9 @@ build_init(struct ini *c, const struct init_opt *opt, const struct ike_dh *dh)
 
 	memcpy(h.spi_i, c->spi_i, IKE_SPI_LEN);
 	ike_out_init(&o, c->init_req, sizeof(c->init_req), &h);
+	if (opt->cookie != NULL)
+		ike_out_notify(&o, 0, IKE_N_COOKIE, opt->cookie,
+			       opt->cookie_len);
 	out_ike_sa(&o, opt);
 	p = ike_out_pl(&o, IKE_PL_KE, IKE_KE_FIXED + klen);
 	if (p != NULL) {
@@ -458,6 +491,10 @@ build_init(struct ini *c, const struct init_opt *opt, const struct ike_dh *dh)
 		       sizeof(natd));
 	ike_out_notify(&o, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hashes,
 		       sizeof(hashes));
+	if (opt->frag)
+		ike_out_notify(&o, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
+			       NULL, 0);
+	c->frag = opt->frag;
 	CHECK(ike_out_finish(&o) == 0, "IKE_SA_INIT does not fit");
 	c->init_req_len = o.len;
 	return o.len;
@@ -538,14 +575,15 @@ build_auth(const struct ini *c, const struct client *who, bool with_cp,
 	return o.len;
 }
 
-/* A request of EXCHANGE with MSGID protecting INNER (FIRST its first
- * payload type) into OUT. */
+/* A message of EXCHANGE with MSGID and FLAGS protecting INNER (FIRST its
+ * first payload type) into OUT. */
 static size_t
-seal(struct ini *c, uint8_t exchange, uint32_t msgid, const uint8_t *inner,
-     size_t ilen, uint8_t first, uint8_t *out, size_t cap)
+seal_flags(struct ini *c, uint8_t exchange, uint32_t msgid, uint8_t flags,
+	   const uint8_t *inner, size_t ilen, uint8_t first, uint8_t *out,
+	   size_t cap)
 {
 	struct ike_hdr h = { .exchange = exchange, .msgid = msgid,
-		.flags = IKE_FLAG_INITIATOR };
+		.flags = flags };
 	size_t iv = c->out.encr == IKE_ENCR_AES_GCM16 ? IKE_GCM_IV_LEN :
 		IKE_CBC_IV_LEN;
 	struct ike_out o;
@@ -570,11 +608,20 @@ seal(struct ini *c, uint8_t exchange, uint32_t msgid, const uint8_t *inner,
 	return o.len;
 }
 
-/* Check the header of response B to our request (EXCHANGE, MSGID) and
- * open its SK payload into M (which points into B). 0, or -1. */
+/* A request of EXCHANGE with MSGID protecting INNER into OUT. */
+static size_t
+seal(struct ini *c, uint8_t exchange, uint32_t msgid, const uint8_t *inner,
+     size_t ilen, uint8_t first, uint8_t *out, size_t cap)
+{
+	return seal_flags(c, exchange, msgid, IKE_FLAG_INITIATOR, inner, ilen,
+			  first, out, cap);
+}
+
+/* Check the header of message B (EXCHANGE, MSGID, FLAGS) and open its SK
+ * payload into M (which points into B). 0, or -1. */
 static int
-open_resp(const struct ini *c, uint8_t *b, size_t len, uint8_t exchange,
-	  uint32_t msgid, struct ike_msg *m)
+open_msg(const struct ini *c, uint8_t *b, size_t len, uint8_t exchange,
+	 uint32_t msgid, uint8_t flags, struct ike_msg *m)
 {
 	const char *why = "";
 	uint8_t *inner;
@@ -586,8 +633,8 @@ open_resp(const struct ini *c, uint8_t *b, size_t len, uint8_t exchange,
 	}
 	CHECK(!memcmp(m->hdr.spi_i, c->spi_i, 8) &&
 	      !memcmp(m->hdr.spi_r, c->spi_r, 8), "response's SPIs");
-	CHECK(m->hdr.flags == IKE_FLAG_RESPONSE && m->hdr.version == IKE_VERSION,
-	      "response's flags %#x", m->hdr.flags);
+	CHECK(m->hdr.flags == flags && m->hdr.version == IKE_VERSION,
+	      "flags %#x, want %#x", m->hdr.flags, flags);
 	CHECK(m->hdr.exchange == exchange && m->hdr.msgid == msgid,
 	      "exchange %u message %u, want %u %u", m->hdr.exchange,
 	      m->hdr.msgid, exchange, msgid);
@@ -602,6 +649,14 @@ open_resp(const struct ini *c, uint8_t *b, size_t len, uint8_t exchange,
 		return -1;
 	}
 	return 0;
+}
+
+/* The same for a response to our request. */
+static int
+open_resp(const struct ini *c, uint8_t *b, size_t len, uint8_t exchange,
+	  uint32_t msgid, struct ike_msg *m)
+{
+	return open_msg(c, b, len, exchange, msgid, IKE_FLAG_RESPONSE, m);
 }
 
 /* ---- the responder's answers ---- */
@@ -648,12 +703,19 @@ expect_sk_notify(const struct ike_msg *m, uint16_t type)
 static int
 take_init_resp(struct ini *c, struct ike_dh *dh, uint8_t *b, size_t len)
 {
+	/* with N(IKEV2_FRAGMENTATION_SUPPORTED) when C offered it */
 	static const uint8_t want_types[] = { IKE_PL_SA, IKE_PL_KE,
 		IKE_PL_NONCE, IKE_PL_NOTIFY, IKE_PL_NOTIFY, IKE_PL_CERTREQ,
-		IKE_PL_NOTIFY };
-	static const uint16_t want_notify[] = { IKE_N_NAT_DETECTION_SOURCE_IP,
-		IKE_N_NAT_DETECTION_DESTINATION_IP,
-		IKE_N_SIGNATURE_HASH_ALGORITHMS };
+		IKE_PL_NOTIFY, IKE_PL_NOTIFY };
+	static const uint16_t want_notify[2][4] = {
+		{ IKE_N_NAT_DETECTION_SOURCE_IP,
+		  IKE_N_NAT_DETECTION_DESTINATION_IP,
+		  IKE_N_SIGNATURE_HASH_ALGORITHMS },
+		{ IKE_N_NAT_DETECTION_SOURCE_IP,
+		  IKE_N_NAT_DETECTION_DESTINATION_IP,
+		  IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
+		  IKE_N_SIGNATURE_HASH_ALGORITHMS } };
+	const unsigned n_types = c->frag ? 8 : 7, n_notify = c->frag ? 4 : 3;
 	static struct ike_sa_pl sa;
 	static struct ike_msg m;
 	uint8_t gir[IKE_MAX_DH_LEN], natd[2][IKE_NATD_LEN], ca_hash[20];
@@ -673,12 +735,12 @@ take_init_resp(struct ini *c, struct ike_dh *dh, uint8_t *b, size_t len)
 	      memcmp(c->spi_r, "\0\0\0\0\0\0\0\0", 8) != 0, "SPIs");
 	CHECK(m.hdr.flags == IKE_FLAG_RESPONSE && m.hdr.msgid == 0 &&
 	      m.hdr.exchange == IKE_SA_INIT, "header");
-	CHECK(m.n == sizeof(want_types) && m.sk_off == 0, "%u payloads", m.n);
-	for (unsigned i = 0; i < m.n && i < sizeof(want_types); i++)
+	CHECK(m.n == n_types && m.sk_off == 0, "%u payloads", m.n);
+	for (unsigned i = 0; i < m.n && i < n_types; i++)
 		CHECK(m.pl[i].type == want_types[i] && !m.pl[i].critical,
 		      "payload %u is %u, want %u", i, m.pl[i].type,
 		      want_types[i]);
-	if (m.n != sizeof(want_types))
+	if (m.n != n_types)
 		return -1;
 
 	/* SA: our proposal 1 with one transform of each type */
@@ -710,12 +772,16 @@ take_init_resp(struct ini *c, struct ike_dh *dh, uint8_t *b, size_t len)
 		if (m.pl[i].type != IKE_PL_NOTIFY)
 			continue;
 		CHECK(ike_dec_notify(&m.pl[i], &n, &why) == 0 && n.proto == 0 &&
-		      n.spi_len == 0 && nn < 3 && n.type == want_notify[nn],
+		      n.spi_len == 0 && nn < n_notify &&
+		      n.type == want_notify[c->frag][nn],
 		      "notify %u: %u", nn, n.type);
 		if (nn < 2)
 			CHECK(n.len == IKE_NATD_LEN &&
 			      !memcmp(n.data, natd[nn], IKE_NATD_LEN),
 			      "NAT_DETECTION hash %u", nn);
+		else if (n.type == IKE_N_IKEV2_FRAGMENTATION_SUPPORTED)
+			CHECK(n.len == 0, "IKEV2_FRAGMENTATION_SUPPORTED with "
+			      "%zu bytes", n.len);
 		else
 			CHECK(n.len == 6 && !memcmp(n.data, "\0\2\0\3\0\4", 6),
 			      "SIGNATURE_HASH_ALGORITHMS SHA-256/384/512");
@@ -782,35 +848,42 @@ ts_pl_addr(const struct ike_pl *p, unsigned i, unsigned off)
 	return ike_get32(p->body + IKE_TS_FIXED + i * IKE_TS4_LEN + off);
 }
 
-/* Check a successful IKE_AUTH response M (opened) payload by payload;
+/* Check a successful IKE_AUTH response M (opened) payload by payload,
+ * signed with the certificate GW sent with CHAIN (NULL: none) after it;
  * what it grants into G. */
 static void
-check_auth_ok(const struct ini *c, const struct ike_msg *m, struct granted *g)
+check_auth_gw(const struct ini *c, const struct ike_msg *m, struct granted *g,
+	      X509 *gw, X509 *chain)
 {
 	static const uint8_t want_types[] = { IKE_PL_IDR, IKE_PL_CERT,
-		IKE_PL_AUTH, IKE_PL_CP, IKE_PL_SA, IKE_PL_TSI, IKE_PL_TSR };
+		IKE_PL_CERT, IKE_PL_AUTH, IKE_PL_CP, IKE_PL_SA, IKE_PL_TSI,
+		IKE_PL_TSR };
 	static uint8_t octets[2 * MSG_MAX];
 	static struct ike_sa_pl sa;
 	const struct ike_pl *p = m->pl + 1;	/* after the SK payload */
+	const struct ike_pl *idr = p;
+	const unsigned n = chain != NULL ? 8 : 7;
 	struct ike_auth_pl a = { 0 };
 	struct ike_ts_pl ts;
 	unsigned char *der = NULL;
-	int dlen = i2d_X509(pki.gw, &der);
+	int dlen = i2d_X509(gw, &der);
 	const char *why = "";
 	uint8_t cp[20];
 	char err[256] = "";
 	size_t olen;
 
 	memset(g, 0, sizeof(*g));
-	CHECK(m->n == 1 + sizeof(want_types), "%u inner payloads", m->n - 1);
-	if (m->n != 1 + sizeof(want_types)) {
+	CHECK(m->n == 1 + n, "%u inner payloads", m->n - 1);
+	if (m->n != 1 + n) {
 		OPENSSL_free(der);
 		return;
 	}
-	for (unsigned i = 0; i < sizeof(want_types); i++)
-		CHECK(p[i].type == want_types[i] && p[i].inner,
-		      "inner payload %u is %u, want %u", i, p[i].type,
-		      want_types[i]);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t want = want_types[i + (chain == NULL && i >= 2)];
+
+		CHECK(p[i].type == want && p[i].inner,
+		      "inner payload %u is %u, want %u", i, p[i].type, want);
+	}
 
 	/* IDr: the gateway certificate's dNSName; its certificate */
 	CHECK(p[0].len == IKE_ID_FIXED + 11 && p[0].body[0] == IKE_ID_FQDN &&
@@ -818,13 +891,23 @@ check_auth_ok(const struct ini *c, const struct ike_msg *m, struct granted *g)
 	CHECK(p[1].len == 1 + (size_t)dlen && p[1].body[0] == IKE_CERT_X509_SIG &&
 	      !memcmp(p[1].body + 1, der, (size_t)dlen), "CERT");
 	OPENSSL_free(der);
+	if (chain != NULL) {
+		/* then the chain's certificate; the rest one payload on */
+		der = NULL;
+		dlen = i2d_X509(chain, &der);
+		CHECK(p[2].len == 1 + (size_t)dlen &&
+		      p[2].body[0] == IKE_CERT_X509_SIG &&
+		      !memcmp(p[2].body + 1, der, (size_t)dlen), "chain CERT");
+		OPENSSL_free(der);
+		p++;
+	}
 
 	/* AUTH over RealMessage2 | Ni | prf(SK_pr, IDr') */
 	olen = auth_octets(c, c->init_resp, c->init_resp_len, c->ni,
-			   sizeof(c->ni), c->k.pr, p[0].body, p[0].len, octets);
+			   sizeof(c->ni), c->k.pr, idr->body, idr->len, octets);
 	CHECK(ike_dec_auth(&p[2], &a, &why) == 0 &&
 	      a.method == AUTH_DIGITAL_SIG, "AUTH method %u", a.method);
-	CHECK(olen > 0 && x509_auth_verify(X509_get0_pubkey(pki.gw), a.method,
+	CHECK(olen > 0 && x509_auth_verify(X509_get0_pubkey(gw), a.method,
 					   a.data, a.len, octets, olen, err,
 					   sizeof(err)) == 0,
 	      "the gateway's AUTH does not verify: %s", err);
@@ -867,6 +950,12 @@ check_auth_ok(const struct ini *c, const struct ike_msg *m, struct granted *g)
 	      ts_pl_addr(&p[6], 1, 8) == IP4(192, 168, 50, 0) &&
 	      ts_pl_addr(&p[6], 1, 12) == IP4(192, 168, 50, 255) &&
 	      ts.ts[0].eport == 65535 && ts.ts[1].eport == 65535, "TSr");
+}
+
+static void
+check_auth_ok(const struct ini *c, const struct ike_msg *m, struct granted *g)
+{
+	check_auth_gw(c, m, g, pki.gw, NULL);
 }
 
 /* The responder's IKE SA for C, or NULL. */
@@ -1078,16 +1167,18 @@ test_malformed(struct fx *f)
 	ini_close(&c);
 }
 
-/* KEYMAT for the CHILD SA as the initiator derives it: the tunnel holds
- * i->r keys as key_in and r->i keys as key_out. */
+/* KEYMAT = prf+(SK_d, [g^ir] | Ni | Nr) as the initiator derives it: the
+ * tunnel holds i->r keys as key_in and r->i keys as key_out. */
 static void
-check_child_keys(const struct ini *c, const struct tunnel *t)
+check_keymat(const struct ini *c, const struct tunnel *t, const uint8_t *gir,
+	     size_t glen, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+	     size_t nr_len)
 {
 	uint8_t km[2 * P2SGW_GCM_KEYMAT_LEN];
 
-	CHECK(ike_child_keymat(c->suite.prf, c->k.d, c->k.d_len, NULL, 0, c->ni,
-			       sizeof(c->ni), c->nr, c->nr_len, km,
-			       sizeof(km)) == 0, "KEYMAT");
+	CHECK(ike_child_keymat(c->suite.prf, c->k.d, c->k.d_len, gir, glen, ni,
+			       ni_len, nr, nr_len, km, sizeof(km)) == 0,
+	      "KEYMAT");
 	CHECK(t->keys != NULL, "the tunnel has no raw keys");
 	if (t->keys == NULL)
 		return;
@@ -1100,6 +1191,13 @@ check_child_keys(const struct ini *c, const struct tunnel *t)
 		      P2SGW_GCM_KEYMAT_LEN),
 	      "key_out is not KEYMAT's second 36 bytes");
 	OPENSSL_cleanse(km, sizeof(km));
+}
+
+/* The keys of the CHILD SA made by IKE_AUTH. */
+static void
+check_child_keys(const struct ini *c, const struct tunnel *t)
+{
+	check_keymat(c, t, NULL, 0, c->ni, sizeof(c->ni), c->nr, c->nr_len);
 }
 
 /* The tunnel of C's IKE SA, checked against what it was granted. */
@@ -1393,10 +1491,1024 @@ test_pool_exhausted(struct fx *f)
 		ini_close(&c[i]);
 }
 
+/* ---- COOKIE, CREATE_CHILD_SA, fragments, liveness: helpers ------------------ */
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Run the loop until a datagram arrives (its length) or MS pass (0). */
+static size_t
+recv_wait(const struct ini *c, uint8_t *b, size_t cap, unsigned ms)
+{
+	uint64_t end = mono_ms() + ms;
+
+	do {
+		ssize_t n;
+
+		loop_run_once(c->fx->cp.loop, 10);
+		n = recv(c->fd, b, cap, MSG_DONTWAIT);
+		if (n > 0)
+			return (size_t)n;
+	} while (mono_ms() < end);
+	return 0;
+}
+
+static void
+ini_dirs(struct ini *c)
+{
+	c->out = (struct ike_sk_dir){ c->suite.encr, c->suite.integ, c->k.ei,
+		NULL };
+	c->in = (struct ike_sk_dir){ c->suite.encr, c->suite.integ, c->k.er,
+		NULL };
+}
+
+/* INIT and AUTH as WHO, the answer and the tunnel checked. 0, or -1. */
+static int
+connect_ok(struct ini *c, struct fx *f, const struct client *who,
+	   struct granted *g)
+{
+	uint8_t resp[MSG_MAX];
+
+	if (ini_open(c, f) < 0) {
+		CHECK(0, "set-up");
+		return -1;
+	}
+	if (connect_as(c, who, true, resp, sizeof(resp), &msg) < 0)
+		return -1;
+	check_auth_ok(c, &msg, g);
+	return check_tunnel(c, g) != NULL ? 0 : -1;
+}
+
+/* Seal INNER as request MSGID of EXCHANGE, send it, open the answer into
+ * msg (pointing into RESP). 0, or -1. */
+static int
+request(struct ini *c, uint8_t exchange, uint32_t msgid, const uint8_t *inner,
+	size_t ilen, uint8_t first, uint8_t *resp, size_t cap)
+{
+	uint8_t req[MSG_MAX];
+	size_t len = seal(c, exchange, msgid, inner, ilen, first, req,
+			  sizeof(req));
+
+	return open_resp(c, resp, xchg(c, req, len, resp, cap), exchange,
+			 msgid, &msg);
+}
+
+/* M (opened) carries exactly one notify TYPE with DATA and nothing else;
+ * WHAT names the request. */
+static void
+expect_sk_notify_data(const struct ike_msg *m, uint16_t type,
+		      const uint8_t *data, size_t len, const char *what)
+{
+	struct ike_notify_pl n = { 0 };
+	const char *why;
+
+	CHECK(m->n == 2 && m->pl[1].type == IKE_PL_NOTIFY && m->pl[1].inner,
+	      "%s: N(%s) alone, got %u payloads", what, ike_notify_name(type),
+	      m->n);
+	if (m->n != 2 || m->pl[1].type != IKE_PL_NOTIFY)
+		return;
+	CHECK(ike_dec_notify(&m->pl[1], &n, &why) == 0 && n.type == type &&
+	      n.len == len && (len == 0 || !memcmp(n.data, data, len)),
+	      "%s: want N(%s) with %zu bytes, got N(%s) (%u) with %zu bytes",
+	      what, ike_notify_name(type), len, ike_notify_name(n.type),
+	      n.type, n.len);
+}
+
+/* A KE payload of GROUP with DH's public value. */
+static void
+out_ke(struct ike_out *o, uint16_t group, const struct ike_dh *dh)
+{
+	size_t klen = ike_dh_len(group);
+	uint8_t *p = ike_out_pl(o, IKE_PL_KE, IKE_KE_FIXED + klen);
+
+	if (p == NULL)
+		return;
+	ike_put16(p, group);
+	p[2] = p[3] = 0;
+	CHECK(ike_dh_public(dh, p + IKE_KE_FIXED, klen) == 0, "KE");
+}
+
+/* The shared secret with the responder's KE payload of GROUP in M. */
+static size_t
+take_ke(const struct ike_msg *m, uint16_t group, struct ike_dh *dh,
+	uint8_t *gir, size_t cap)
+{
+	const struct ike_pl *p = ike_find(m, IKE_PL_KE, true);
+	struct ike_ke ke = { 0 };
+	const char *why = "";
+	size_t glen = 0;
+
+	CHECK(p != NULL && ike_dec_ke(p, &ke, &why) == 0 && ke.group == group &&
+	      ke.len == ike_dh_len(group), "KEr of group %u", ke.group);
+	if (p == NULL || ke.len == 0 ||
+	    ike_dh_shared(dh, ke.data, ke.len, gir, cap, &glen) < 0) {
+		CHECK(0, "no shared secret with KEr");
+		return 0;
+	}
+	return glen;
+}
+
+/* What a CREATE_CHILD_SA request for an ESP SA carries. */
+struct child_opt {
+	uint32_t rekey_spi;		/* N(REKEY_SA, ESP) naming it, 0: none */
+	uint32_t spi;			/* ours, in the SA */
+	uint16_t groups[2];		/* DH transforms, 0 ends; none: no PFS */
+	uint16_t ke;			/* the KE payload's group, 0: none */
+};
+
+/* [N(REKEY_SA)], SA (AES-GCM-16-256, the groups, no ESN), Ni, [KEi],
+ * TSi, TSr into BUF; the first payload's type in *FIRST. */
+static size_t
+build_child(const struct child_opt *opt, const uint8_t ni[IKE_NONCE_LEN],
+	    const struct ike_dh *dh, uint8_t *buf, size_t cap, uint8_t *first)
+{
+	unsigned ng = opt->groups[0] == 0 ? 0 : opt->groups[1] == 0 ? 1 : 2;
+	size_t len = IKE_PROP_HDR_LEN + IKE_ESP_SPI_LEN + IKE_XFORM_HDR_LEN +
+		IKE_ATTR_TV_LEN + (ng + 1) * IKE_XFORM_HDR_LEN;
+	struct ike_out o;
+	uint8_t *p;
+
+	ike_out_chain(&o, buf, cap);
+	if (opt->rekey_spi != 0) {
+		p = ike_out_pl(&o, IKE_PL_NOTIFY, IKE_N_FIXED + IKE_ESP_SPI_LEN);
+		if (p != NULL) {
+			p[0] = IKE_PROTO_ESP;
+			p[1] = IKE_ESP_SPI_LEN;
+			ike_put16(p + 2, IKE_N_REKEY_SA);
+			ike_put32(p + 4, opt->rekey_spi);
+		}
+	}
+	p = ike_out_pl(&o, IKE_PL_SA, len);
+	if (p != NULL) {
+		p[0] = IKE_PROP_LAST;
+		p[1] = 0;
+		ike_put16(p + 2, (uint16_t)len);
+		p[4] = 1;
+		p[5] = IKE_PROTO_ESP;
+		p[6] = IKE_ESP_SPI_LEN;
+		p[7] = (uint8_t)(2 + ng);
+		ike_put32(p + IKE_PROP_HDR_LEN, opt->spi);
+		p += IKE_PROP_HDR_LEN + IKE_ESP_SPI_LEN;
+		p = put_xform(p, false, IKE_XF_ENCR, IKE_ENCR_AES_GCM16, 256);
+		for (unsigned i = 0; i < ng; i++)
+			p = put_xform(p, false, IKE_XF_DH, opt->groups[i], 0);
+		put_xform(p, true, IKE_XF_ESN, IKE_ESN_NO, 0);
+	}
+	ike_out_copy(&o, IKE_PL_NONCE, ni, IKE_NONCE_LEN);
+	if (opt->ke != 0)
+		out_ke(&o, opt->ke, dh);
+	ike_out_ts(&o, IKE_PL_TSI, &ANY_TS, 1);
+	ike_out_ts(&o, IKE_PL_TSR, &ANY_TS, 1);
+	CHECK(!o.overflow, "CREATE_CHILD_SA does not fit");
+	*first = ike_out_first(&o);
+	return o.len;
+}
+
+/* A CHILD SA rekey's answer M (opened): SA (ESP, AES-GCM-16-256, GROUP
+ * when non-zero, no ESN), Nr, KEr when GROUP, TSi the VIP, TSr the
+ * routes, nothing else. The responder's new SPI into *SPI, Nr into NR. */
+static void
+check_child_resp(const struct ike_msg *m, uint32_t vip, uint16_t group,
+		 uint32_t *spi, uint8_t *nr, size_t *nr_len)
+{
+	static struct ike_sa_pl sa;
+	const struct ike_pl *p;
+	struct ike_ts_pl ts;
+	const char *why = "";
+	bool encr = false, esn = false, dh = group == 0;
+	unsigned n_dh = 0;
+
+	*spi = 0;
+	*nr_len = 0;
+	CHECK(m->n == 1 + 4 + (group != 0) && ike_count(m, IKE_PL_NOTIFY,
+							 true) == 0,
+	      "%u inner payloads, %u notifies", m->n - 1,
+	      ike_count(m, IKE_PL_NOTIFY, true));
+	p = ike_find(m, IKE_PL_SA, true);
+	CHECK(p != NULL && ike_dec_sa(p, &sa, &why) == 0 && sa.n == 1 &&
+	      sa.prop[0].proto == IKE_PROTO_ESP && sa.prop[0].num == 1 &&
+	      sa.prop[0].spi_len == IKE_ESP_SPI_LEN, "ESP SA: %s", why);
+	if (p == NULL || sa.n != 1)
+		return;
+	for (unsigned i = 0; i < sa.prop[0].n_xf; i++) {
+		const struct ike_xform *x = &sa.prop[0].xf[i];
+
+		encr |= x->type == IKE_XF_ENCR && x->id == IKE_ENCR_AES_GCM16 &&
+			x->keylen == 256;
+		esn |= x->type == IKE_XF_ESN && x->id == IKE_ESN_NO;
+		n_dh += x->type == IKE_XF_DH;
+		dh |= x->type == IKE_XF_DH && x->id == group;
+	}
+	CHECK(encr && esn && dh && n_dh == (group != 0) &&
+	      sa.prop[0].n_xf == 2 + (group != 0),
+	      "transforms (%u, %u DH) for group %u", sa.prop[0].n_xf, n_dh,
+	      group);
+	*spi = ike_get32(sa.prop[0].spi);
+	CHECK(*spi >= P2SGW_SPI_MIN, "ESP SPI %#x", *spi);
+	p = ike_find(m, IKE_PL_NONCE, true);
+	CHECK(p != NULL && p->len == IKE_NONCE_LEN, "Nr");
+	if (p != NULL && p->len <= IKE_NONCE_MAX) {
+		memcpy(nr, p->body, p->len);
+		*nr_len = p->len;
+	}
+	CHECK((ike_find(m, IKE_PL_KE, true) != NULL) == (group != 0),
+	      "KEr with group %u", group);
+	p = ike_find(m, IKE_PL_TSI, true);
+	CHECK(p != NULL && ike_dec_ts(p, &ts, &why) == 0 && ts.n == 1 &&
+	      ts.ts[0].start == vip && ts.ts[0].end == vip, "TSi");
+	p = ike_find(m, IKE_PL_TSR, true);
+	CHECK(p != NULL && ike_dec_ts(p, &ts, &why) == 0 && ts.n == 2 &&
+	      ts.ts[0].start == IP4(10, 10, 0, 0) &&
+	      ts.ts[1].start == IP4(192, 168, 50, 0), "TSr");
+}
+
+/* Rekey the CHILD SA of C whose SPIs are *MINE (the client's) and
+ * *THEIRS (the gateway's) as request MSGID, with PFS in GROUP (0: none):
+ * the answer, the tunnel's SPIs and keys checked; the new SPIs back into
+ * *MINE and *THEIRS. */
+static void
+rekey_child_ok(struct ini *c, uint32_t msgid, uint16_t group,
+	       const struct granted *g, uint32_t *mine, uint32_t *theirs)
+{
+	struct child_opt opt = { .rekey_spi = *mine,
+		.spi = *mine + 0x01000000, .groups = { group }, .ke = group };
+	struct ike *x = c->fx->ike;
+	struct ike_sa *sa = resp_sa(c);
+	struct ike_dh *dh = group ? ike_dh_new(group) : NULL;
+	uint8_t inner[MSG_MAX], resp[MSG_MAX], ni[IKE_NONCE_LEN];
+	uint8_t nr[IKE_NONCE_MAX], gir[IKE_MAX_DH_LEN], first = 0;
+	uint64_t rekeys = x->st.child_rekeys;
+	size_t ilen, nr_len = 0, glen = 0;
+	char name[P2SGW_NAME_LEN];
+	struct tunnel *t;
+	uint32_t spi = 0;
+
+	if (sa == NULL || (group && dh == NULL) ||
+	    RAND_bytes(ni, sizeof(ni)) != 1) {
+		CHECK(0, "set-up");
+		ike_dh_free(dh);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", sa->child.name);
+	ilen = build_child(&opt, ni, dh, inner, sizeof(inner), &first);
+	if (request(c, IKE_CREATE_CHILD_SA, msgid, inner, ilen, first, resp,
+		    sizeof(resp)) < 0)
+		goto out;
+	check_child_resp(&msg, g->vip, group, &spi, nr, &nr_len);
+	if (group != 0)
+		glen = take_ke(&msg, group, dh, gir, sizeof(gir));
+	CHECK(spi != *theirs && spi != 0, "the gateway's SPI is unchanged");
+	CHECK(x->st.child_rekeys == rekeys + 1, "rekey not counted");
+	sa = resp_sa(c);
+	CHECK(sa != NULL && sa->child.spi_in == spi &&
+	      sa->child.spi_out == opt.spi && sa->child.old_spi_in == *theirs &&
+	      sa->child.old_spi_out == *mine, "the IKE SA's CHILD SA SPIs");
+	t = tm_find(c->fx->cp.tm, name);
+	CHECK(t != NULL, "tunnel %s gone", name);
+	if (t != NULL) {
+		CHECK(t->spec.spi_in == spi && t->spec.spi_out == opt.spi &&
+		      t->spec.vip == g->vip,
+		      "tunnel SPIs %#x %#x, want %#x %#x", t->spec.spi_in,
+		      t->spec.spi_out, spi, opt.spi);
+		check_keymat(c, t, glen ? gir : NULL, glen, ni, sizeof(ni), nr,
+			     nr_len);
+	}
+	*mine = opt.spi;
+	*theirs = spi;
+out:
+	OPENSSL_cleanse(gir, sizeof(gir));
+	ike_dh_free(dh);
+}
+
+/* DELETE of the client's ESP SA SPI as request MSGID: answered with
+ * the Delete of WANT (the gateway's half). */
+static void
+delete_esp(struct ini *c, uint32_t msgid, uint32_t spi, uint32_t want)
+{
+	uint8_t inner[64], resp[MSG_MAX];
+	struct ike_del d = { 0 };
+	const char *why = "";
+	struct ike_out o;
+	uint8_t *p;
+
+	ike_out_chain(&o, inner, sizeof(inner));
+	p = ike_out_pl(&o, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
+	p[0] = IKE_PROTO_ESP;
+	p[1] = IKE_ESP_SPI_LEN;
+	ike_put16(p + 2, 1);
+	ike_put32(p + 4, spi);
+	if (request(c, IKE_INFORMATIONAL, msgid, o.buf, o.len, IKE_PL_DELETE,
+		    resp, sizeof(resp)) < 0)
+		return;
+	CHECK(msg.n == 2 && msg.pl[1].type == IKE_PL_DELETE &&
+	      ike_dec_delete(&msg.pl[1], &d, &why) == 0 &&
+	      d.proto == IKE_PROTO_ESP && d.spi_len == IKE_ESP_SPI_LEN &&
+	      d.n_spi == 1 && ike_get32(d.spis) == want,
+	      "want Delete(ESP %#x), got %u payloads, Delete(%u, %u SPIs, %#x)",
+	      want, msg.n - 1, d.proto, d.n_spi,
+	      d.n_spi ? ike_get32(d.spis) : 0);
+}
+
+/* ---- the scenarios, continued ---------------------------------------------- */
+
+/* COOKIE (RFC 7296 2.6) with ike.cookie_threshold = 0: every IKE_SA_INIT
+ * without the right cookie gets N(COOKIE) alone and costs nothing. */
+static void
+test_cookie(struct fx *f)
+{
+	struct ike *x = f->ike;
+	struct ike_stats st = x->st;
+	struct init_opt opt = INIT_OK;
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	uint8_t resp[MSG_MAX], req[MSG_MAX], cookie[IKE_COOKIE_LEN];
+	uint8_t bad[IKE_COOKIE_LEN];
+	static struct ike_msg m;
+	struct ike_notify_pl n = { 0 };
+	const char *why = "";
+	struct granted g;
+	struct ini c;
+	size_t len;
+
+	if (dh == NULL || ini_open(&c, f) < 0) {
+		CHECK(0, "set-up");
+		ike_dh_free(dh);
+		return;
+	}
+	len = build_init(&c, &INIT_OK, dh);
+	len = xchg(&c, c.init_req, len, resp, sizeof(resp));
+	CHECK(len > 0 && ike_parse(resp, len, &m, &why) == 0 && m.n == 1 &&
+	      m.sk_off == 0 && m.pl[0].type == IKE_PL_NOTIFY &&
+	      ike_dec_notify(&m.pl[0], &n, &why) == 0 &&
+	      n.type == IKE_N_COOKIE && n.len == IKE_COOKIE_LEN &&
+	      n.proto == 0 && n.spi_len == 0,
+	      "want N(COOKIE) with %d bytes alone, got %u payloads, notify "
+	      "%u of %zu bytes", IKE_COOKIE_LEN, m.n, n.type, n.len);
+	if (n.type != IKE_N_COOKIE || n.len != IKE_COOKIE_LEN)
+		goto out;
+	memcpy(cookie, n.data, sizeof(cookie));
+	expect_init_notify(&c, resp, len, IKE_N_COOKIE, cookie, sizeof(cookie));
+	CHECK(x->n_sa == 0 && x->n_half_open == 0, "an SA was kept");
+	CHECK(x->st.cookies_sent == st.cookies_sent + 1 &&
+	      x->st.init_ok == st.init_ok, "cookie not counted");
+
+	/* a wrong cookie: counted, a fresh one (the same inputs: the same) */
+	memcpy(bad, cookie, sizeof(bad));
+	bad[IKE_COOKIE_LEN - 1] ^= 0x01;
+	opt.cookie = bad;
+	opt.cookie_len = sizeof(bad);
+	len = build_init(&c, &opt, dh);
+	len = xchg(&c, c.init_req, len, resp, sizeof(resp));
+	expect_init_notify(&c, resp, len, IKE_N_COOKIE, cookie, sizeof(cookie));
+	CHECK(x->st.cookies_bad == st.cookies_bad + 1 &&
+	      x->st.cookies_sent == st.cookies_sent + 2 && x->n_sa == 0,
+	      "wrong cookie: bad %llu sent %llu SAs %zu",
+	      (unsigned long long)(x->st.cookies_bad - st.cookies_bad),
+	      (unsigned long long)(x->st.cookies_sent - st.cookies_sent),
+	      x->n_sa);
+	/* ... and one of another length */
+	opt.cookie_len = 5;
+	len = build_init(&c, &opt, dh);
+	len = xchg(&c, c.init_req, len, resp, sizeof(resp));
+	expect_init_notify(&c, resp, len, IKE_N_COOKIE, cookie, sizeof(cookie));
+	CHECK(x->st.cookies_bad == st.cookies_bad + 2 && x->n_sa == 0,
+	      "5-byte cookie not counted as bad");
+
+	/* N(COOKIE) first with the right cookie: the full response */
+	opt.cookie = cookie;
+	opt.cookie_len = sizeof(cookie);
+	len = build_init(&c, &opt, dh);
+	if (take_init_resp(&c, dh, resp, xchg(&c, c.init_req, len, resp,
+					      sizeof(resp))) < 0)
+		goto out;
+	CHECK(x->st.cookies_ok == st.cookies_ok + 1 && x->n_sa == 1 &&
+	      x->n_half_open == 1 && x->st.init_ok == st.init_ok + 1,
+	      "cookie accepted: ok %llu, %zu SAs",
+	      (unsigned long long)(x->st.cookies_ok - st.cookies_ok), x->n_sa);
+	CHECK(stats_json(x, "cookies_bad") == x->st.cookies_bad &&
+	      stats_json(x, "cookies_ok") == x->st.cookies_ok,
+	      "cookies in the stats");
+	/* AUTH signs the IKE_SA_INIT that carried the cookie */
+	len = auth_request(&c, &pki.ec, true, 1, req, sizeof(req));
+	if (open_resp(&c, resp, xchg(&c, req, len, resp, sizeof(resp)),
+		      IKE_AUTH, 1, &msg) == 0) {
+		check_auth_ok(&c, &msg, &g);
+		check_tunnel(&c, &g);
+	}
+out:
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(x, resp_sa(&c), "test done");
+	CHECK(x->n_sa == 0 && x->pool.used == 0, "cleaned up");
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* ike.half_open_per_source = 2: a third half-open SA from 127.0.0.1 is
+ * not answered until one of the others goes. */
+static void
+test_half_open_per_source(struct fx *f)
+{
+	struct ike *x = f->ike;
+	struct ike_stats st = x->st;
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	uint8_t resp[MSG_MAX];
+	struct ini c[3];
+	size_t len;
+
+	for (unsigned i = 0; i < 3; i++)
+		if (ini_open(&c[i], f) < 0 || dh == NULL) {
+			CHECK(0, "set-up");
+			for (unsigned j = 0; j <= i; j++)
+				ini_close(&c[j]);
+			ike_dh_free(dh);
+			return;
+		}
+	CHECK(do_init(&c[0]) == 0 && do_init(&c[1]) == 0, "two half-open");
+	CHECK(x->n_half_open == 2 && ike_src_count(x, LOCALHOST) == 2,
+	      "%zu half-open", x->n_half_open);
+	len = build_init(&c[2], &INIT_OK, dh);
+	CHECK(no_answer(&c[2], c[2].init_req, len), "third half-open answered");
+	CHECK(x->st.half_open_refused == st.half_open_refused + 1 &&
+	      x->n_sa == 2, "third half-open: refused %llu, %zu SAs",
+	      (unsigned long long)(x->st.half_open_refused -
+				   st.half_open_refused), x->n_sa);
+	CHECK(stats_json(x, "half_open_refused") == x->st.half_open_refused,
+	      "half_open_refused in the stats");
+	/* one goes: the third gets in */
+	if (resp_sa(&c[0]) != NULL)
+		ike_sa_destroy(x, resp_sa(&c[0]), "test: gone");
+	CHECK(take_init_resp(&c[2], dh, resp, xchg(&c[2], c[2].init_req, len,
+						   resp, sizeof(resp))) == 0 &&
+	      x->n_half_open == 2, "third after one left");
+	for (unsigned i = 0; i < 3; i++) {
+		if (resp_sa(&c[i]) != NULL)
+			ike_sa_destroy(x, resp_sa(&c[i]), "test done");
+		ini_close(&c[i]);
+	}
+	CHECK(x->n_sa == 0 && ike_src_count(x, LOCALHOST) == 0, "cleaned up");
+	ike_dh_free(dh);
+}
+
+/* CREATE_CHILD_SA from the client: rekeys of its CHILD SA without and
+ * with PFS, the refusals, DELETE of the replaced SA. */
+static void
+test_child_rekey(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint8_t inner[MSG_MAX], resp[MSG_MAX], ni[IKE_NONCE_LEN], first = 0;
+	static const uint8_t want_ecp256[2] = { 0, IKE_DH_ECP256 };
+	uint32_t mine, theirs, old_mine, old_theirs, msgid = 2;
+	size_t n_tun = f->cp.tm->n_tunnels, ilen;
+	struct granted g;
+	struct ike_sa *sa;
+	struct ini c;
+
+	if (connect_ok(&c, f, &pki.ec, &g) < 0 || RAND_bytes(ni, 32) != 1)
+		goto out;
+	mine = c.esp_spi;
+	theirs = g.esp_spi;
+
+	/* no PFS; then the client deletes the SA it replaced */
+	old_mine = mine;
+	old_theirs = theirs;
+	rekey_child_ok(&c, msgid++, 0, &g, &mine, &theirs);
+	delete_esp(&c, msgid++, old_mine, old_theirs);
+	CHECK(tm_find(f->cp.tm, resp_sa(&c) ? resp_sa(&c)->child.name : "") !=
+	      NULL && f->cp.tm->n_tunnels == n_tun + 1 &&
+	      resp_sa(&c) != NULL && resp_sa(&c)->child.present,
+	      "the tunnel went with the replaced SA");
+
+	/* PFS with ecp256 */
+	old_mine = mine;
+	old_theirs = theirs;
+	rekey_child_ok(&c, msgid++, IKE_DH_ECP256, &g, &mine, &theirs);
+
+	/* KE for a group the ESP policy refuses (modp1024), ecp256 also
+	 * offered: INVALID_KE_PAYLOAD naming ecp256 (RFC 7296 1.3) */
+	{
+		struct child_opt opt = { .rekey_spi = mine, .spi = mine + 1,
+			.groups = { IKE_DH_ECP256, IKE_DH_MODP1024 },
+			.ke = IKE_DH_MODP1024 };
+		struct ike_dh *dh = ike_dh_new(IKE_DH_MODP1024);
+
+		if (dh != NULL) {
+			ilen = build_child(&opt, ni, dh, inner, sizeof(inner),
+					   &first);
+			if (request(&c, IKE_CREATE_CHILD_SA, msgid++, inner,
+				    ilen, first, resp, sizeof(resp)) == 0)
+				expect_sk_notify_data(&msg,
+						      IKE_N_INVALID_KE_PAYLOAD,
+						      want_ecp256, 2,
+						      "CHILD SA rekey, SA "
+						      "ecp256+modp1024, KE "
+						      "modp1024");
+		}
+		ike_dh_free(dh);
+	}
+	/* KE for ecp384, the proposal lists ecp256 only: the same */
+	{
+		struct child_opt opt = { .rekey_spi = mine, .spi = mine + 1,
+			.groups = { IKE_DH_ECP256 }, .ke = IKE_DH_ECP384 };
+		struct ike_dh *dh = ike_dh_new(IKE_DH_ECP384);
+
+		if (dh != NULL) {
+			ilen = build_child(&opt, ni, dh, inner, sizeof(inner),
+					   &first);
+			if (request(&c, IKE_CREATE_CHILD_SA, msgid++, inner,
+				    ilen, first, resp, sizeof(resp)) == 0)
+				expect_sk_notify_data(&msg,
+						      IKE_N_INVALID_KE_PAYLOAD,
+						      want_ecp256, 2,
+						      "CHILD SA rekey, SA "
+						      "ecp256, KE ecp384");
+		}
+		ike_dh_free(dh);
+	}
+	/* REKEY_SA naming an SPI this IKE SA does not have */
+	{
+		struct child_opt opt = { .rekey_spi = 0x0badc0de,
+			.spi = mine + 1 };
+
+		ilen = build_child(&opt, ni, NULL, inner, sizeof(inner), &first);
+		if (request(&c, IKE_CREATE_CHILD_SA, msgid++, inner, ilen, first,
+			    resp, sizeof(resp)) == 0)
+			expect_sk_notify(&msg, IKE_N_CHILD_SA_NOT_FOUND);
+	}
+	/* a second CHILD SA (no REKEY_SA): one tunnel per client */
+	{
+		struct child_opt opt = { .spi = mine + 1 };
+
+		ilen = build_child(&opt, ni, NULL, inner, sizeof(inner), &first);
+		if (request(&c, IKE_CREATE_CHILD_SA, msgid++, inner, ilen, first,
+			    resp, sizeof(resp)) == 0)
+			expect_sk_notify(&msg, IKE_N_NO_ADDITIONAL_SAS);
+	}
+	sa = resp_sa(&c);
+	CHECK(sa != NULL && sa->child.spi_in == theirs &&
+	      sa->child.spi_out == mine && f->cp.tm->n_tunnels == n_tun + 1,
+	      "a refused CREATE_CHILD_SA changed the CHILD SA");
+	if (sa != NULL) {
+		struct tunnel *t = tm_find(f->cp.tm, sa->child.name);
+
+		CHECK(t != NULL && t->spec.spi_in == theirs &&
+		      t->spec.spi_out == mine, "tunnel SPIs after refusals");
+	}
+
+	/* the SA the PFS rekey replaced */
+	delete_esp(&c, msgid++, old_mine, old_theirs);
+	CHECK(resp_sa(&c) != NULL && resp_sa(&c)->state == IKE_S_ESTABLISHED &&
+	      resp_sa(&c)->child.present && resp_sa(&c)->child.old_spi_out == 0,
+	      "after the DELETE of the replaced SA");
+out:
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(x, resp_sa(&c), "test done");
+	CHECK(x->n_sa == 0 && x->pool.used == 0 && f->cp.tm->n_tunnels == n_tun,
+	      "cleaned up");
+	ini_close(&c);
+}
+
+/* The IKE SA (one proposal, 8-byte SPI) as CREATE_CHILD_SA's SA. */
+static void
+out_ike_rekey_sa(struct ike_out *o, const uint8_t spi[IKE_SPI_LEN])
+{
+	size_t len = IKE_PROP_HDR_LEN + IKE_SPI_LEN + 3 * IKE_XFORM_HDR_LEN +
+		IKE_ATTR_TV_LEN;
+	uint8_t *p = ike_out_pl(o, IKE_PL_SA, len);
+
+	if (p == NULL)
+		return;
+	p[0] = IKE_PROP_LAST;
+	p[1] = 0;
+	ike_put16(p + 2, (uint16_t)len);
+	p[4] = 1;
+	p[5] = IKE_PROTO_IKE;
+	p[6] = IKE_SPI_LEN;
+	p[7] = 3;
+	memcpy(p + IKE_PROP_HDR_LEN, spi, IKE_SPI_LEN);
+	p += IKE_PROP_HDR_LEN + IKE_SPI_LEN;
+	p = put_xform(p, false, IKE_XF_ENCR, IKE_ENCR_AES_GCM16, 256);
+	p = put_xform(p, false, IKE_XF_PRF, IKE_PRF_HMAC_SHA256, 0);
+	put_xform(p, true, IKE_XF_DH, IKE_DH_ECP256, 0);
+}
+
+/* The IKE SA in ike_show: ONE entry with IDENTITY and SPIr. */
+static void
+check_show(struct ike *x, const char *identity, const uint8_t spi_r[8],
+	   uint32_t vip)
+{
+	struct jw w = { 0 };
+	json_object *o, *arr, *e, *v;
+	char spi[17], ip[16];
+	char *s;
+
+	for (int i = 0; i < 8; i++)
+		snprintf(spi + 2 * i, 3, "%02x", spi_r[i]);
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", vip >> 24, (vip >> 16) & 0xff,
+		 (vip >> 8) & 0xff, vip & 0xff);
+	jw_obj(&w, NULL);
+	ike_show(x, &w);
+	jw_end_obj(&w);
+	s = jw_finish(&w);
+	o = s != NULL ? json_tokener_parse(s) : NULL;
+	CHECK(o != NULL && json_object_object_get_ex(o, "ike_sas", &arr) &&
+	      json_object_array_length(arr) == 1, "ike_show: %s", s ? s : "");
+	if (o != NULL && json_object_object_get_ex(o, "ike_sas", &arr) &&
+	    json_object_array_length(arr) == 1) {
+		e = json_object_array_get_idx(arr, 0);
+		CHECK(json_object_object_get_ex(e, "identity", &v) &&
+		      !strcmp(json_object_get_string(v), identity),
+		      "ike_show identity");
+		CHECK(json_object_object_get_ex(e, "spi_r", &v) &&
+		      !strcmp(json_object_get_string(v), spi),
+		      "ike_show spi_r %s, want %s",
+		      json_object_get_string(v), spi);
+		CHECK(json_object_object_get_ex(e, "vip", &v) &&
+		      !strcmp(json_object_get_string(v), ip), "ike_show vip");
+		CHECK(json_object_object_get_ex(e, "state", &v) &&
+		      !strcmp(json_object_get_string(v), "established"),
+		      "ike_show state");
+	}
+	json_object_put(o);
+	free(s);
+}
+
+/* CREATE_CHILD_SA rekeying the IKE SA (RFC 7296 1.3.2, 2.18): the new
+ * SA answers with the new keys from message ID 0 and holds the client's
+ * identity, address and tunnel once the old one is deleted. */
+static void
+test_ike_rekey(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint8_t inner[MSG_MAX], resp[MSG_MAX], ni[IKE_NONCE_LEN];
+	uint8_t nr[IKE_NONCE_MAX], gir[IKE_MAX_DH_LEN], spi_i[IKE_SPI_LEN];
+	uint8_t spi_r[IKE_SPI_LEN];
+	size_t n_tun = f->cp.tm->n_tunnels, nr_len = 0, glen;
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	uint64_t rekeys = x->st.ike_rekeys;
+	static struct ike_sa_pl sa_pl;
+	static struct ini old;
+	char name[P2SGW_NAME_LEN] = "";
+	const struct ike_pl *p;
+	const char *why = "";
+	struct ike_sa *sa;
+	struct granted g;
+	struct ike_out o;
+	struct ini c;
+	uint32_t mine, theirs;
+
+	memset(&c, 0, sizeof(c));
+	c.fx = f;
+	c.fd = -1;
+	if (dh == NULL || connect_ok(&c, f, &pki.ec, &g) < 0 ||
+	    RAND_bytes(ni, sizeof(ni)) != 1 ||
+	    RAND_bytes(spi_i, sizeof(spi_i)) != 1)
+		goto out;
+	snprintf(name, sizeof(name), "%s", resp_sa(&c)->child.name);
+	spi_i[0] |= 1;
+	ike_out_chain(&o, inner, sizeof(inner));
+	out_ike_rekey_sa(&o, spi_i);
+	ike_out_copy(&o, IKE_PL_NONCE, ni, sizeof(ni));
+	out_ke(&o, IKE_DH_ECP256, dh);
+	if (request(&c, IKE_CREATE_CHILD_SA, 2, inner, o.len, ike_out_first(&o),
+		    resp, sizeof(resp)) < 0)
+		goto out;
+
+	/* SA with the responder's new SPI, Nr, KEr */
+	CHECK(msg.n == 4 && ike_count(&msg, IKE_PL_NOTIFY, true) == 0,
+	      "%u inner payloads", msg.n - 1);
+	p = ike_find(&msg, IKE_PL_SA, true);
+	CHECK(p != NULL && ike_dec_sa(p, &sa_pl, &why) == 0 && sa_pl.n == 1 &&
+	      sa_pl.prop[0].proto == IKE_PROTO_IKE &&
+	      sa_pl.prop[0].spi_len == IKE_SPI_LEN &&
+	      sa_pl.prop[0].n_xf == 3, "IKE SA: %s", why);
+	if (p == NULL || sa_pl.n != 1)
+		goto out;
+	memcpy(spi_r, sa_pl.prop[0].spi, IKE_SPI_LEN);
+	CHECK(memcmp(spi_r, "\0\0\0\0\0\0\0\0", 8) != 0 &&
+	      memcmp(spi_r, c.spi_r, 8) != 0, "the responder's new SPI");
+	p = ike_find(&msg, IKE_PL_NONCE, true);
+	CHECK(p != NULL && p->len == IKE_NONCE_LEN, "Nr");
+	if (p == NULL || p->len > IKE_NONCE_MAX)
+		goto out;
+	memcpy(nr, p->body, p->len);
+	nr_len = p->len;
+	glen = take_ke(&msg, IKE_DH_ECP256, dh, gir, sizeof(gir));
+	CHECK(x->st.ike_rekeys == rekeys + 1 && x->n_sa == 2 &&
+	      x->n_established == 2 && x->n_half_open == 0,
+	      "after the rekey: %zu SAs, %zu established, %zu half-open",
+	      x->n_sa, x->n_established, x->n_half_open);
+
+	/* the new keys: SKEYSEED = prf(SK_d (old), g^ir | Ni | Nr) */
+	old = c;
+	ini_dirs(&old);
+	memcpy(c.spi_i, spi_i, IKE_SPI_LEN);
+	memcpy(c.spi_r, spi_r, IKE_SPI_LEN);
+	CHECK(ike_derive_keys(&c.suite, ni, sizeof(ni), nr, nr_len, gir, glen,
+			      spi_i, spi_r, old.k.d, old.k.d_len, &c.k) == 0,
+	      "new keys");
+	OPENSSL_cleanse(gir, sizeof(gir));
+	ini_dirs(&c);
+	c.iv_seq = 0;
+
+	/* an INFORMATIONAL on the new SA, message ID 0 */
+	if (request(&c, IKE_INFORMATIONAL, 0, NULL, 0, IKE_PL_NONE, resp,
+		    sizeof(resp)) == 0)
+		CHECK(msg.n == 1, "%u payloads in the answer", msg.n);
+
+	/* the client deletes the old IKE SA: the tunnel and address stay */
+	{
+		static const uint8_t del[IKE_GEN_HDR_LEN + IKE_D_FIXED] = {
+			0, 0, 0, IKE_GEN_HDR_LEN + IKE_D_FIXED,
+			IKE_PROTO_IKE, 0, 0, 0 };
+
+		if (request(&old, IKE_INFORMATIONAL, 3, del, sizeof(del),
+			    IKE_PL_DELETE, resp, sizeof(resp)) == 0)
+			CHECK(msg.n == 1, "%u payloads in the DELETE answer",
+			      msg.n);
+	}
+	sa = resp_sa(&c);
+	CHECK(ike_sa_by_spi_r(x, old.spi_r) == NULL && x->n_sa == 1 &&
+	      sa != NULL && sa->state == IKE_S_ESTABLISHED,
+	      "old SA left or new SA gone");
+	CHECK(sa != NULL && x->head == sa && !strcmp(sa->identity,
+						     "ec.client.test") &&
+	      sa->vip == g.vip && sa->child.present &&
+	      !strcmp(sa->child.name, name), "the new SA holds the client");
+	CHECK(tm_find(f->cp.tm, name) != NULL &&
+	      f->cp.tm->n_tunnels == n_tun + 1 && pool_in_use(&x->pool, g.vip),
+	      "tunnel %s or VIP gone with the old SA", name);
+	check_show(x, "ec.client.test", spi_r, g.vip);
+
+	/* the CHILD SA rekeyed on the new SA: KEYMAT from its SK_d */
+	mine = c.esp_spi;
+	theirs = g.esp_spi;
+	rekey_child_ok(&c, 1, IKE_DH_ECP256, &g, &mine, &theirs);
+
+	/* DELETE of the new SA: everything goes */
+	{
+		static const uint8_t del[IKE_GEN_HDR_LEN + IKE_D_FIXED] = {
+			0, 0, 0, IKE_GEN_HDR_LEN + IKE_D_FIXED,
+			IKE_PROTO_IKE, 0, 0, 0 };
+
+		if (request(&c, IKE_INFORMATIONAL, 2, del, sizeof(del),
+			    IKE_PL_DELETE, resp, sizeof(resp)) == 0)
+			CHECK(msg.n == 1, "DELETE answer");
+	}
+out:
+	OPENSSL_cleanse(&old, sizeof(old));
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(x, resp_sa(&c), "test done");
+	while (x->head != NULL)
+		ike_sa_destroy(x, x->head, "test done");
+	CHECK(x->pool.used == 0 && f->cp.tm->n_tunnels == n_tun, "cleaned up");
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* Fragments (RFC 7383), each a datagram. */
+struct frags {
+	uint8_t b[24][1500];
+	size_t len[24];
+	unsigned n;
+};
+
+static int
+frag_keep(void *arg, const uint8_t *b, size_t len)
+{
+	struct frags *s = arg;
+
+	if (s->n == 24 || len > sizeof(s->b[0]))
+		return -1;
+	memcpy(s->b[s->n], b, len);
+	s->len[s->n++] = len;
+	return 0;
+}
+
+/* Every datagram that comes while the loop runs (until 150 ms pass
+ * without one) into S. */
+static void
+recv_frags(const struct ini *c, struct frags *s)
+{
+	uint8_t b[MSG_MAX];
+	size_t len;
+
+	s->n = 0;
+	for (unsigned wait = 500; (len = recv_wait(c, b, sizeof(b), wait)) > 0;
+	     wait = 150)
+		if (frag_keep(s, b, len) < 0)
+			break;
+}
+
+/* RFC 7383 both ways, with a response above 1280 bytes (the RSA gateway
+ * certificate and its chain). */
+static void
+test_fragments(struct fx *f)
+{
+	struct ike *x = f->ike;
+	struct ike_stats st = x->st;
+	static struct frags req, resp, again;
+	static uint8_t work[24][1500];
+	struct init_opt opt = INIT_OK;
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	struct ike_frag_rx *rx = ike_frag_rx_new();
+	struct ike_hdr h = { .exchange = IKE_AUTH, .msgid = 1,
+		.flags = IKE_FLAG_INITIATOR };
+	uint8_t inner[MSG_MAX], b[MSG_MAX], first = 0, *pt = NULL;
+	size_t ilen, plen = 0, total = 0;
+	const char *why = "";
+	struct granted g;
+	struct ini c;
+	int n, rc = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.fx = f;
+	c.fd = -1;
+	if (dh == NULL || rx == NULL || ini_open(&c, f) < 0) {
+		CHECK(0, "set-up");
+		goto out;
+	}
+	opt.frag = true;
+	ilen = build_init(&c, &opt, dh);
+	if (take_init_resp(&c, dh, b, xchg(&c, c.init_req, ilen, b,
+					   sizeof(b))) < 0)
+		goto out;
+	CHECK(resp_sa(&c) != NULL && resp_sa(&c)->frag_ok, "frag_ok");
+
+	/* IKE_AUTH as fragments of at most 300 bytes, last one first */
+	ilen = build_auth(&c, &pki.rsa, true, inner, sizeof(inner), &first);
+	memcpy(h.spi_i, c.spi_i, IKE_SPI_LEN);
+	memcpy(h.spi_r, c.spi_r, IKE_SPI_LEN);
+	req.n = 0;
+	n = ike_frag_tx(&c.out, &c.iv_seq, &h, first, inner, ilen, 300,
+			frag_keep, &req);
+	CHECK(n >= 4 && (unsigned)n == req.n, "%d fragments of %zu bytes", n,
+	      ilen);
+	if (n < 4)
+		goto out;
+	for (unsigned i = 0; i < req.n; i++)
+		CHECK(req.len[i] <= 300, "fragment of %zu bytes", req.len[i]);
+	CHECK(no_answer(&c, req.b[n - 1], req.len[n - 1]),
+	      "answered the last fragment alone");
+	CHECK(no_answer(&c, req.b[n - 1], req.len[n - 1]),
+	      "answered a duplicate fragment");
+	for (int i = 0; i < n - 2; i++)
+		CHECK(no_answer(&c, req.b[i], req.len[i]),
+		      "answered before fragment %d came", n - 1);
+	send_msg(&c, req.b[n - 2], req.len[n - 2]);
+	recv_frags(&c, &resp);
+	CHECK(x->st.frag_msgs_rx == st.frag_msgs_rx + 1 &&
+	      x->st.frags_rx >= st.frags_rx + (unsigned)n,
+	      "fragments received: %llu messages, %llu fragments",
+	      (unsigned long long)(x->st.frag_msgs_rx - st.frag_msgs_rx),
+	      (unsigned long long)(x->st.frags_rx - st.frags_rx));
+
+	/* the answer: several SKF messages of at most 1280 bytes as IP
+	 * packets, reassembled */
+	CHECK(resp.n >= 2, "the answer came in %u datagrams", resp.n);
+	for (unsigned i = 0; i < resp.n; i++) {
+		total += resp.len[i];
+		memcpy(work[i], resp.b[i], resp.len[i]);
+		CHECK(resp.len[i] + IKE_FRAG_OVERHEAD - IKE_NON_ESP_MARKER_LEN <=
+		      IKE_FRAG_MTU, "fragment %u of %zu bytes", i, resp.len[i]);
+		if (ike_parse(work[i], resp.len[i], &msg, &why) < 0) {
+			CHECK(0, "fragment %u does not parse: %s", i, why);
+			goto out;
+		}
+		CHECK(msg.hdr.exchange == IKE_AUTH && msg.hdr.msgid == 1 &&
+		      msg.hdr.flags == IKE_FLAG_RESPONSE &&
+		      !memcmp(msg.hdr.spi_r, c.spi_r, 8) && msg.n == 1 &&
+		      msg.pl[0].type == IKE_PL_SKF, "fragment %u's header", i);
+		rc = ike_frag_rx_add(rx, &c.in, work[i], resp.len[i], &msg,
+				     &pt, &plen, &first, &why);
+		CHECK(rc == (i + 1 == resp.n), "fragment %u: %d (%s)", i, rc,
+		      why ? why : "");
+	}
+	CHECK(total > IKE_FRAG_MTU &&
+	      x->st.frag_msgs_tx == st.frag_msgs_tx + 1 &&
+	      x->st.frags_tx == st.frags_tx + resp.n,
+	      "the answer: %zu bytes, %llu fragments sent", total,
+	      (unsigned long long)(x->st.frags_tx - st.frags_tx));
+	if (rc != 1)
+		goto out;
+	if (ike_parse_inner(&msg, first, pt, plen, &why) < 0) {
+		CHECK(0, "reassembled: %s", why);
+		goto out;
+	}
+	check_auth_gw(&c, &msg, &g, pki.gw_rsa, pki.ca);
+	check_tunnel(&c, &g);
+
+	/* fragment 1 of the request again: every fragment of the answer */
+	send_msg(&c, req.b[0], req.len[0]);
+	recv_frags(&c, &again);
+	CHECK(again.n == resp.n, "%u fragments again, want %u", again.n, resp.n);
+	for (unsigned i = 0; i < again.n && i < resp.n; i++)
+		CHECK(again.len[i] == resp.len[i] &&
+		      !memcmp(again.b[i], resp.b[i], resp.len[i]),
+		      "fragment %u resent differently", i);
+	CHECK(x->st.rx_retransmit == st.rx_retransmit + 1, "retransmission");
+	/* another fragment again: nothing */
+	CHECK(no_answer(&c, req.b[1], req.len[1]), "answered fragment 2 again");
+
+	/* a small exchange afterwards is not fragmented */
+	if (request(&c, IKE_INFORMATIONAL, 2, NULL, 0, IKE_PL_NONE, b,
+		    sizeof(b)) == 0)
+		CHECK(msg.n == 1, "INFORMATIONAL answer");
+out:
+	ike_frag_rx_free(rx);
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(x, resp_sa(&c), "test done");
+	CHECK(x->n_sa == 0 && x->pool.used == 0, "cleaned up");
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* Liveness checks with ike.dpd_delay = 1, ike.dpd_timeout = 5: an idle
+ * client gets an empty INFORMATIONAL request; one that answers stays,
+ * one that does not is removed. */
+static void
+test_liveness(struct fx *f)
+{
+	struct ike *x = f->ike;
+	struct ike_stats st = x->st;
+	uint8_t b[MSG_MAX], raw[MSG_MAX], again[MSG_MAX];
+	char name[P2SGW_NAME_LEN] = "";
+	uint64_t t0;
+	size_t len, rlen;
+	struct ike_sa *sa;
+	struct granted g;
+	struct ini c;
+
+	if (connect_ok(&c, f, &pki.ec, &g) < 0)
+		goto out;
+	snprintf(name, sizeof(name), "%s", resp_sa(&c)->child.name);
+	/* the idle scan runs every second: start its period now */
+	loop_timer_arm(x->loop, &x->dpd, 1100000000ull);
+	t0 = mono_ms();
+	len = recv_wait(&c, b, sizeof(b), 2500);
+	CHECK(len > 0, "no liveness check within 2.5 s");
+	CHECK(mono_ms() - t0 >= 900, "liveness check after %llu ms",
+	      (unsigned long long)(mono_ms() - t0));
+	if (len == 0 || open_msg(&c, b, len, IKE_INFORMATIONAL, 0, 0, &msg) < 0)
+		goto out;
+	CHECK(msg.n == 1 && msg.sk_first == IKE_PL_NONE,
+	      "%u payloads in the liveness check", msg.n);
+	CHECK(x->st.dpd_sent == st.dpd_sent + 1, "dpd_sent");
+
+	/* answered: nothing in flight, the SA stays */
+	len = seal_flags(&c, IKE_INFORMATIONAL, 0,
+			 IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE, NULL, 0,
+			 IKE_PL_NONE, b, sizeof(b));
+	CHECK(no_answer(&c, b, len), "the answer was answered");
+	loop_timer_arm(x->loop, &x->dpd, 1100000000ull);
+	sa = resp_sa(&c);
+	CHECK(x->st.dpd_answered == st.dpd_answered + 1 && sa != NULL &&
+	      sa->req == NULL && sa->dpd_start_ns == 0 &&
+	      sa->state == IKE_S_ESTABLISHED, "answer not taken");
+
+	/* the next one is not answered: sent again after a second, the
+	 * same bytes */
+	len = recv_wait(&c, raw, sizeof(raw), 2500);
+	memcpy(b, raw, len);
+	if (len == 0 || open_msg(&c, b, len, IKE_INFORMATIONAL, 1, 0, &msg) < 0)
+		goto out;
+	CHECK(msg.n == 1, "second liveness check");
+	t0 = mono_ms();
+	rlen = recv_wait(&c, again, sizeof(again), 1500);
+	CHECK(rlen == len && !memcmp(again, raw, len) && mono_ms() - t0 >= 800,
+	      "retransmission (%zu bytes after %llu ms)", rlen,
+	      (unsigned long long)(mono_ms() - t0));
+	CHECK(resp_sa(&c) != NULL && x->st.dpd_dead == st.dpd_dead,
+	      "removed before ike.dpd_timeout");
+
+	/* ike.dpd_timeout passes without an answer: the SA, its tunnel
+	 * and its address go at the next retransmission */
+	sa = resp_sa(&c);
+	if (sa != NULL) {
+		sa->req_start_ns -= 5ull * 1000000000ull;
+		loop_timer_arm(x->loop, &sa->timer, 0);
+		for (unsigned i = 0; i < 3; i++)
+			loop_run_once(x->loop, 10);
+	}
+	CHECK(resp_sa(&c) == NULL && x->st.dpd_dead == st.dpd_dead + 1,
+	      "not removed after ike.dpd_timeout");
+	CHECK(tm_find(f->cp.tm, name) == NULL && !pool_in_use(&x->pool, g.vip) &&
+	      x->pool.used == 0, "tunnel or VIP left");
+	CHECK(stats_json(x, "dpd_dead") == x->st.dpd_dead, "dpd_dead in stats");
+out:
+	if (resp_sa(&c) != NULL)
+		ike_sa_destroy(x, resp_sa(&c), "test done");
+	ini_close(&c);
+}
+
 int
 main(void)
 {
-	const char *cfg, *cfg_small;
+	const char *cfg, *cfg_small, *cfg_cookie, *cfg_src, *cfg_frag, *cfg_dpd;
 	struct fx f;
 
 	cp_log_setup(getenv("P2SGW_TEST_VERBOSE") ? CP_LOG_DEBUG :
@@ -1406,6 +2518,18 @@ main(void)
 	make_pki();
 	cfg = write_config("p2sgw.cfg", "10.200.0.0/24");
 	cfg_small = write_config("p2sgw-small.cfg", "10.200.0.0/30");
+	cfg_cookie = write_config_ike("p2sgw-cookie.cfg", "10.200.0.0/24",
+				      "cookie_threshold = 0;", pki.gw_pem,
+				      pki.gw_key);
+	cfg_src = write_config_ike("p2sgw-src.cfg", "10.200.0.0/24",
+				   "half_open_per_source = 2; "
+				   "cookie_threshold = 1000;", pki.gw_pem,
+				   pki.gw_key);
+	cfg_frag = write_config_ike("p2sgw-frag.cfg", "10.200.0.0/24", "",
+				    pki.gw_rsa_pem, pki.gw_rsa_key);
+	cfg_dpd = write_config_ike("p2sgw-dpd.cfg", "10.200.0.0/24",
+				   "dpd_delay = 1; dpd_timeout = 5;", pki.gw_pem,
+				   pki.gw_key);
 
 	if (fx_open(&f, cfg) == 0) {
 		test_invalid_ke(&f);
@@ -1418,6 +2542,8 @@ main(void)
 				  IKE_N_AUTHENTICATION_FAILED, "revoked client");
 		test_auth_refused(&f, &pki.ec, false, IKE_N_FAILED_CP_REQUIRED,
 				  "no CP");
+		test_child_rekey(&f);
+		test_ike_rekey(&f);
 	} else {
 		CHECK(0, "cannot set up the responder");
 	}
@@ -1427,6 +2553,27 @@ main(void)
 		test_pool_exhausted(&f);
 	else
 		CHECK(0, "cannot set up the responder with a /30 pool");
+	fx_close(&f);
+
+	if (fx_open(&f, cfg_cookie) == 0)
+		test_cookie(&f);
+	else
+		CHECK(0, "cannot set up the responder with cookie_threshold 0");
+	fx_close(&f);
+	if (fx_open(&f, cfg_src) == 0)
+		test_half_open_per_source(&f);
+	else
+		CHECK(0, "cannot set up the responder with a half-open limit");
+	fx_close(&f);
+	if (fx_open(&f, cfg_frag) == 0)
+		test_fragments(&f);
+	else
+		CHECK(0, "cannot set up the responder with the RSA certificate");
+	fx_close(&f);
+	if (fx_open(&f, cfg_dpd) == 0)
+		test_liveness(&f);
+	else
+		CHECK(0, "cannot set up the responder with dpd_delay 1");
 	fx_close(&f);
 
 	free_pki();

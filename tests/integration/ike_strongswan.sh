@@ -96,6 +96,10 @@ frag) GW=gw-rsa CLI=client-chain-full CA=ca-rsa UPLINK_MTU=1280
 *) echo "unknown --scenario '$SCENARIO'" >&2; exit 2 ;;
 esac
 
+# A loaded machine may hold a packet for a second or two: give the
+# client about 20 s of retransmissions before it gives up.
+export IKE_RETRANSMIT_TRIES=${IKE_RETRANSMIT_TRIES:-4}
+
 it_require_root
 it_require_tools socat ip taskset ping ss sha256sum swanctl pki openssl nft
 for b in "$DP_BIN" "$CP_BIN" "$CTL_BIN"; do
