@@ -371,7 +371,10 @@ ike_init_request(struct ike *x, const struct ike_msg *m,
 	}
 	if (!cookie_ok(x, m, &r, a))
 		return;
-	if (ike_src_count(x, a->peer) >= cfg->ike.half_open_per_source) {
+	/* under load only: many clients behind one NAT that reconnect
+	 * together must not be turned away in quiet times */
+	if (x->n_half_open >= cfg->ike.cookie_threshold &&
+	    ike_src_count(x, a->peer) >= cfg->ike.half_open_per_source) {
 		x->st.half_open_refused++;
 		log_debug("ike %s: %u half-open IKE SAs from this address: "
 			  "IKE_SA_INIT dropped", ike_peer_str(a),

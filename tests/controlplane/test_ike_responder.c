@@ -1908,8 +1908,10 @@ out:
 	ini_close(&c);
 }
 
-/* ike.half_open_per_source = 2: a third half-open SA from 127.0.0.1 is
- * not answered until one of the others goes. */
+/* ike.half_open_per_source = 2 applies under load only (past
+ * ike.cookie_threshold, here 1000): in quiet times a third half-open SA
+ * from 127.0.0.1 is answered, since clients behind one NAT reconnect
+ * together. (Under load: tests/integration ike-strongswan-flood.) */
 static void
 test_half_open_per_source(struct fx *f)
 {
@@ -1932,19 +1934,12 @@ test_half_open_per_source(struct fx *f)
 	CHECK(x->n_half_open == 2 && ike_src_count(x, LOCALHOST) == 2,
 	      "%zu half-open", x->n_half_open);
 	len = build_init(&c[2], &INIT_OK, dh);
-	CHECK(no_answer(&c[2], c[2].init_req, len), "third half-open answered");
-	CHECK(x->st.half_open_refused == st.half_open_refused + 1 &&
-	      x->n_sa == 2, "third half-open: refused %llu, %zu SAs",
-	      (unsigned long long)(x->st.half_open_refused -
-				   st.half_open_refused), x->n_sa);
-	CHECK(stats_json(x, "half_open_refused") == x->st.half_open_refused,
-	      "half_open_refused in the stats");
-	/* one goes: the third gets in */
-	if (resp_sa(&c[0]) != NULL)
-		ike_sa_destroy(x, resp_sa(&c[0]), "test: gone");
 	CHECK(take_init_resp(&c[2], dh, resp, xchg(&c[2], c[2].init_req, len,
 						   resp, sizeof(resp))) == 0 &&
-	      x->n_half_open == 2, "third after one left");
+	      x->n_half_open == 3, "third half-open not answered in quiet times");
+	CHECK(x->st.half_open_refused == st.half_open_refused &&
+	      stats_json(x, "half_open_refused") == x->st.half_open_refused,
+	      "refused in quiet times");
 	for (unsigned i = 0; i < 3; i++) {
 		if (resp_sa(&c[i]) != NULL)
 			ike_sa_destroy(x, resp_sa(&c[i]), "test done");
