@@ -26,7 +26,8 @@ enum {
 	DPCHAN_WATCH_MS = 1000,		/* re-stat the path (every 100 ms
 					 * while the dataplane is stalled) */
 	DPCHAN_HEARTBEAT_MS = 1000,	/* clock stopped this long: stalled */
-	DPCHAN_TICK_BUSY_US = 2000,	/* event polling while work is pending */
+	DPCHAN_TICK_BUSY_US = 200,	/* event polling while work is pending: an
+					 * IKE_AUTH answer waits for the acks */
 	DPCHAN_TICK_IDLE_US = 20000,
 };
 

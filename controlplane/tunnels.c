@@ -355,7 +355,7 @@ bool
 tm_busy(const struct tunmgr *tm)
 {
 	return tm->ch != NULL && (tm->n_inflight > 0 || tm->more_to_install ||
-				  tm->n_rekeying > 0 ||
+				  tm->n_rekey_acks > 0 ||
 				  chanq_pending(&tm->q) > 0);
 }
 

@@ -171,6 +171,7 @@ struct tunmgr {
 	uint32_t next_id;
 	bool more_to_install;
 	size_t n_rekeying;		/* tunnels with a rekey in progress */
+	size_t n_rekey_acks;		/* of them, waiting for the workers */
 	struct tm_stats stats;
 
 	struct tm_note *notes;

@@ -28,6 +28,8 @@ set_phase(struct tunmgr *tm, struct tunnel *t, enum tm_rekey_phase p,
 		tm->n_rekeying++;
 	if (t->rk != TM_RK_NONE && p == TM_RK_NONE)
 		tm->n_rekeying--;
+	tm->n_rekey_acks += (size_t)rk_waits_for_workers(p) -
+			    (size_t)rk_waits_for_workers(t->rk);
 	t->rk = p;
 	t->rk_due = p2sgw_now_ns() + delay_ms * 1000000u;
 }
