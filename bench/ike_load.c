@@ -43,6 +43,7 @@
 #include <openssl/x509.h>
 
 #include "ike_crypto.h"
+#include "ike_int.h"
 #include "ike_msg.h"
 #include "ikev2_wire.h"
 #include "x509.h"
@@ -293,30 +294,6 @@ static struct {
 	size_t n_tl, cap_tl;
 } g;
 
-static const char *
-notify_name(uint16_t t)
-{
-	switch (t) {
-	case IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD: return "UNSUPPORTED_CRITICAL_PAYLOAD";
-	case IKE_N_INVALID_IKE_SPI: return "INVALID_IKE_SPI";
-	case IKE_N_INVALID_MAJOR_VERSION: return "INVALID_MAJOR_VERSION";
-	case IKE_N_INVALID_SYNTAX: return "INVALID_SYNTAX";
-	case IKE_N_INVALID_MESSAGE_ID: return "INVALID_MESSAGE_ID";
-	case IKE_N_INVALID_SPI: return "INVALID_SPI";
-	case IKE_N_NO_PROPOSAL_CHOSEN: return "NO_PROPOSAL_CHOSEN";
-	case IKE_N_INVALID_KE_PAYLOAD: return "INVALID_KE_PAYLOAD";
-	case IKE_N_AUTHENTICATION_FAILED: return "AUTHENTICATION_FAILED";
-	case IKE_N_SINGLE_PAIR_REQUIRED: return "SINGLE_PAIR_REQUIRED";
-	case IKE_N_NO_ADDITIONAL_SAS: return "NO_ADDITIONAL_SAS";
-	case IKE_N_INTERNAL_ADDRESS_FAILURE: return "INTERNAL_ADDRESS_FAILURE";
-	case IKE_N_FAILED_CP_REQUIRED: return "FAILED_CP_REQUIRED";
-	case IKE_N_TS_UNACCEPTABLE: return "TS_UNACCEPTABLE";
-	case IKE_N_INVALID_SELECTORS: return "INVALID_SELECTORS";
-	case IKE_N_TEMPORARY_FAILURE: return "TEMPORARY_FAILURE";
-	case IKE_N_CHILD_SA_NOT_FOUND: return "CHILD_SA_NOT_FOUND";
-	}
-	return NULL;
-}
 
 static void
 count_reason(const char *name)
@@ -606,9 +583,9 @@ error_notify(const struct ike_msg *m, bool inner)
 static const char *
 notify_reason(uint16_t t, char *buf, size_t len)
 {
-	const char *n = notify_name(t);
+	const char *n = ike_notify_name(t);
 
-	if (n != NULL)
+	if (strcmp(n, "notify") != 0)	/* a type it names */
 		return n;
 	snprintf(buf, len, "notify %u", t);
 	return buf;

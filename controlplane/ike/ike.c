@@ -603,7 +603,10 @@ ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
 		sa->req_len = o.len;
 	}
 	sa->req_tries = 0;
+	sa->req_start_ns = loop_now(x->loop);
 	ike_send(x, &sa->addr, o.buf, o.len);
+	loop_timer_arm(x->loop, &sa->timer,
+		       (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
 	return 0;
 }
 

@@ -430,18 +430,6 @@ rk_clear(struct ike_sa *sa)
 	OPENSSL_cleanse(&sa->rk, sizeof(sa->rk));
 }
 
-static void
-suite_xforms(enum p2sgw_suite suite, struct ike_choice *c)
-{
-	c->encr = suite == P2SGW_SUITE_AES256GCM16 ? IKE_ENCR_AES_GCM16 :
-		  IKE_ENCR_AES_CBC;
-	c->encr_keylen = 256;
-	c->integ = suite == P2SGW_SUITE_AES256CBC_SHA256 ?
-		   IKE_INTEG_HMAC_SHA256_128 :
-		   suite == P2SGW_SUITE_AES256CBC_SHA1 ? IKE_INTEG_HMAC_SHA1_96 :
-		   IKE_INTEG_NONE;
-}
-
 /* TSi: the VIP; TSr: every protected prefix. */
 static int
 out_our_ts(struct ike *x, struct ike_sa *sa, struct ike_out *o)
@@ -513,7 +501,8 @@ ike_child_rekey_start(struct ike *x, struct ike_sa *sa)
 	p[1] = IKE_ESP_SPI_LEN;
 	ike_put16(p + 2, IKE_N_REKEY_SA);
 	ike_put32(p + 4, sa->child.spi_in);
-	suite_xforms(sa->child.suite, &c);
+	ike_suite_xforms(sa->child.suite, &c.encr, &c.integ);
+	c.encr_keylen = 256;
 	ike_put32(c.spi, sa->rk.spi_in);
 	c.esn = sa->child.esn ? IKE_ESN_YES : IKE_ESN_NO;
 	c.dh = sa->rk.group;
@@ -535,8 +524,6 @@ ike_child_rekey_start(struct ike *x, struct ike_sa *sa)
 	    ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->my_next++, false, &o) < 0)
 		goto fail;
 	sa->rk.active = true;
-	sa->req_start_ns = loop_now(x->loop);
-	loop_timer_arm(x->loop, &sa->timer, (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
 	SA_LOG(CP_LOG_INFO, sa, "rekeying CHILD SA %s (SPI 0x%08x)",
 	       sa->child.name, sa->child.spi_in);
 	return;
@@ -552,7 +539,6 @@ gw_rekey_done(void *arg, uint64_t token, int err, const char *msg)
 	struct ike *x = arg;
 	struct ike_sa *sa = ike_sa_by_token(x, token);
 	struct ike_out o;
-	uint8_t *p;
 
 	if (sa == NULL || !sa->child_pending)
 		return;
@@ -574,19 +560,11 @@ gw_rekey_done(void *arg, uint64_t token, int err, const char *msg)
 	SA_LOG(CP_LOG_INFO, sa, "CHILD SA rekeyed by us: SPIs 0x%08x/0x%08x",
 	       sa->child.spi_in, sa->child.spi_out);
 	/* the initiator of a rekey deletes the old SA (RFC 7296 2.8) */
-	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
-	p = ike_out_pl(&o, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
-	if (p == NULL || sa->req != NULL)
+	if (sa->req != NULL)
 		return;
-	p[0] = IKE_PROTO_ESP;
-	p[1] = IKE_ESP_SPI_LEN;
-	ike_put16(p + 2, 1);
-	ike_put32(p + 4, sa->child.old_spi_in);
-	if (ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &o) == 0) {
-		sa->req_start_ns = loop_now(x->loop);
-		loop_timer_arm(x->loop, &sa->timer,
-			       (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
-	}
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	if (ike_out_delete(&o, IKE_PROTO_ESP, sa->child.old_spi_in) == 0)
+		ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &o);
 }
 
 /* The client's answer to our CREATE_CHILD_SA. */

@@ -33,7 +33,6 @@ ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 	bool del_ike = false, del_child = false, del_old = false;
 	struct ike_out in;
 	const char *why;
-	uint8_t *p;
 
 	for (unsigned i = 0; i < m->n; i++) {
 		struct ike_del d;
@@ -68,23 +67,11 @@ ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	if (del_old) {
-		p = ike_out_pl(&in, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
-		if (p != NULL) {
-			p[0] = IKE_PROTO_ESP;
-			p[1] = IKE_ESP_SPI_LEN;
-			ike_put16(p + 2, 1);
-			ike_put32(p + 4, sa->child.old_spi_in);
-		}
+		ike_out_delete(&in, IKE_PROTO_ESP, sa->child.old_spi_in);
 		sa->child.old_spi_in = sa->child.old_spi_out = 0;
 	}
 	if (del_child) {
-		p = ike_out_pl(&in, IKE_PL_DELETE, IKE_D_FIXED + IKE_ESP_SPI_LEN);
-		if (p != NULL) {
-			p[0] = IKE_PROTO_ESP;
-			p[1] = IKE_ESP_SPI_LEN;
-			ike_put16(p + 2, 1);
-			ike_put32(p + 4, sa->child.spi_in);
-		}
+		ike_out_delete(&in, IKE_PROTO_ESP, sa->child.spi_in);
 		SA_LOG(CP_LOG_INFO, sa, "client deleted CHILD SA %s",
 		       sa->child.name);
 		remove_child(x, sa);
@@ -101,9 +88,8 @@ ike_dpd_start(struct ike *x, struct ike_sa *sa)
 	if (ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &in) < 0)
 		return;
 	x->st.dpd_sent++;
-	sa->dpd_start_ns = sa->req_start_ns = loop_now(x->loop);
+	sa->dpd_start_ns = sa->req_start_ns;
 	SA_LOG(CP_LOG_DEBUG, sa, "idle: liveness check");
-	loop_timer_arm(x->loop, &sa->timer, (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
 }
 
 void
@@ -126,7 +112,6 @@ void
 ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why)
 {
 	struct ike_out in;
-	uint8_t *p;
 
 	if (sa->state == IKE_S_DELETING)
 		return;
@@ -139,16 +124,7 @@ ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why)
 	remove_child(x, sa);
 	ike_sa_state(sa, IKE_S_DELETING, why);
 	ike_out_chain(&in, x->ibuf, sizeof(x->ibuf));
-	p = ike_out_pl(&in, IKE_PL_DELETE, IKE_D_FIXED);
-	if (p != NULL) {
-		p[0] = IKE_PROTO_IKE;
-		p[1] = 0;
-		ike_put16(p + 2, 0);
-	}
-	if (ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &in) < 0) {
+	if (ike_out_delete(&in, IKE_PROTO_IKE, 0) < 0 ||
+	    ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &in) < 0)
 		ike_sa_destroy(x, sa, why);
-		return;
-	}
-	loop_timer_arm(x->loop, &sa->timer,
-		       (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
 }

@@ -239,9 +239,11 @@ void ike_respond(struct ike *x, struct ike_sa *sa, const uint8_t *b,
 void ike_reply_notify(struct ike *x, const struct ike_msg *req,
 		      const struct ike_addr *a, uint16_t type,
 		      const void *data, size_t len);
-/* Seal and send (or keep as our request when REQUEST) the inner chain
- * built in O on SA: one message of EXCHANGE with ID MSGID. -1 if it
- * does not fit or sealing failed. */
+/* Seal and send the inner chain built in O on SA: one message of
+ * EXCHANGE with ID MSGID. A response is kept for retransmitted requests
+ * (fragmented when the client supports it and it is large); a request
+ * of ours is kept and its retransmission timer armed. -1 if it does not
+ * fit or sealing failed. */
 int ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
 		uint32_t msgid, bool response, const struct ike_out *inner);
 /* A protected response that carries only one error notify. */
@@ -264,6 +266,8 @@ enum ike_pick ike_pick_ike(const struct p2sgw_config *cfg,
 enum ike_pick ike_pick_esp(const struct p2sgw_config *cfg,
 			   const struct ike_sa_pl *sa, uint16_t ke_group,
 			   struct ike_choice *c, enum p2sgw_suite *suite);
+/* ENCR and INTEG transform IDs of a dataplane suite (256-bit keys). */
+void ike_suite_xforms(enum p2sgw_suite suite, uint16_t *encr, uint16_t *integ);
 /* The client's proposals as text ("aes256gcm16-prfsha384-ecp384, ...")
  * for the NO_PROPOSAL_CHOSEN log line. */
 const char *ike_props_str(const struct ike_sa_pl *sa, char *buf, size_t len);

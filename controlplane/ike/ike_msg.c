@@ -580,6 +580,23 @@ ike_out_sa(struct ike_out *o, const struct ike_choice *c)
 }
 
 int
+ike_out_delete(struct ike_out *o, uint8_t proto, uint32_t spi)
+{
+	bool esp = proto == IKE_PROTO_ESP;
+	uint8_t *p = ike_out_pl(o, IKE_PL_DELETE,
+				IKE_D_FIXED + (esp ? IKE_ESP_SPI_LEN : 0));
+
+	if (p == NULL)
+		return -1;
+	p[0] = proto;
+	p[1] = esp ? IKE_ESP_SPI_LEN : 0;
+	ike_put16(p + 2, esp ? 1 : 0);
+	if (esp)
+		ike_put32(p + IKE_D_FIXED, spi);
+	return 0;
+}
+
+int
 ike_out_ts(struct ike_out *o, uint8_t type, const struct ike_ts *ts,
 	   unsigned n)
 {

@@ -204,6 +204,10 @@ struct ike_choice {
 };
 int ike_out_sa(struct ike_out *o, const struct ike_choice *c);
 
+/* A Delete payload: of the IKE SA (PROTO IKE_PROTO_IKE, SPI unused) or
+ * of the ESP SA with inbound SPI SPI. */
+int ike_out_delete(struct ike_out *o, uint8_t proto, uint32_t spi);
+
 /* A TS payload with N IPv4 ranges. */
 int ike_out_ts(struct ike_out *o, uint8_t type, const struct ike_ts *ts,
 	       unsigned n);

@@ -119,8 +119,8 @@ ike_pick_ike(const struct p2sgw_config *cfg, const struct ike_sa_pl *sa,
 	return IKE_PICK_NONE;
 }
 
-static void
-suite_xforms(enum p2sgw_suite suite, uint16_t *encr, uint16_t *integ)
+void
+ike_suite_xforms(enum p2sgw_suite suite, uint16_t *encr, uint16_t *integ)
 {
 	switch (suite) {
 	case P2SGW_SUITE_AES256GCM16:
@@ -185,7 +185,7 @@ ike_pick_esp(const struct p2sgw_config *cfg, const struct ike_sa_pl *sa,
 			const struct p2sgw_esp_proposal_cfg *q = &cfg->ike.esp[j];
 			uint16_t encr, integ;
 
-			suite_xforms(q->suite, &encr, &integ);
+			ike_suite_xforms(q->suite, &encr, &integ);
 			if (!has_xf(p, IKE_XF_ENCR, encr, 256) ||
 			    !integ_ok(p, integ))
 				continue;
