@@ -174,6 +174,7 @@ struct p2sgw_config {
 		unsigned n_esp;
 		unsigned ike_lifetime;		/* s, default 28800 */
 		unsigned child_lifetime;	/* s, default 27000 */
+		unsigned child_lifetime_kb;	/* KiB each way per CHILD SA, 0: none (default) */
 		unsigned half_open_timeout;	/* s, default 30: IKE_SA_INIT without IKE_AUTH */
 		unsigned dpd_delay;		/* s idle before a liveness check, 0: none (default 30) */
 		unsigned dpd_timeout;		/* s without an answer: the client is gone (default 150) */

@@ -22,6 +22,7 @@
 
 static const char *const ike_keys[] = {
 	"proposals", "esp_proposals", "ike_lifetime", "child_lifetime",
+	"child_lifetime_kb",
 	"half_open_timeout", "max_connections", "dpd_delay", "dpd_timeout",
 	"cookie_threshold", "half_open_per_source", NULL
 };
@@ -480,6 +481,8 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 		      &ike->ike_lifetime) < 0 ||
 	     cfg_uint(x, g, "child_lifetime", 10, 86400,
 		      &ike->child_lifetime) < 0 ||
+	     cfg_uint(x, g, "child_lifetime_kb", 0, 2000000000u,
+		      &ike->child_lifetime_kb) < 0 ||
 	     cfg_uint(x, g, "half_open_timeout", 5, 300,
 		      &ike->half_open_timeout) < 0 ||
 	     cfg_uint(x, g, "dpd_delay", 0, 3600, &ike->dpd_delay) < 0 ||

@@ -85,6 +85,12 @@ enum tm_rekey_phase {
 	TM_RK_PREV,
 };
 
+struct tm_rk_next {
+	uint32_t spi_in, spi_out;
+	struct tun_keys k;
+	struct tm_waiter w;
+};
+
 struct tunnel {
 	struct tun_spec spec;
 	uint32_t kind;			/* enum tunnel_kind */
@@ -124,6 +130,9 @@ struct tunnel {
 	uint64_t rk_due;
 	struct tm_waiter *rk_w;
 	unsigned n_rk_w;
+	/* The next rekey, asked for while this one only waited to drop the
+	 * old inbound SA (PREV_WAIT, cut short): it starts at NONE. */
+	struct tm_rk_next *rk_next;
 
 	struct tunnel *prev, *next;	/* every tunnel */
 	struct tunnel *wprev, *wnext;	/* FREE and wanted: to install */
@@ -181,6 +190,12 @@ struct tunmgr {
 	 * SAs were pointed at the new address (the IKEv2 responder follows). */
 	void (*moved_fn)(void *arg, const struct tunnel *t);
 	void *moved_arg;
+	/* An SA of T reached its soft (HARD false) or hard lifetime in the
+	 * dataplane. Returns true when the owner handles it (rekeys, or
+	 * removes the tunnel itself); otherwise the manager logs a soft
+	 * event and removes the tunnel at a hard one. */
+	bool (*life_fn)(void *arg, const struct tunnel *t, bool hard);
+	void *life_arg;
 };
 
 struct tunmgr *tm_new(const struct tm_net *net);
@@ -218,8 +233,10 @@ int tm_add(struct tunmgr *tm, const struct tun_spec *s, struct tun_keys *k,
  * accepts the new inbound SA (then answer the peer); the switch of the
  * outbound SA and the removal of the old inbound one follow by
  * themselves. TM_DONE: no region, the tunnel is installed with the new
- * SAs when one appears. -1 with ERR: no such tunnel, a rekey is still in
- * progress (EBUSY in *ERRNO_OUT), or SPI_IN is used. */
+ * SAs when one appears. While the last rekey of NAME only waits to drop
+ * its old inbound SA this one is queued (TM_PENDING; that wait is cut
+ * short). -1 with ERR: no such tunnel, a rekey is still in progress
+ * (EBUSY in *ERRNO_OUT), or SPI_IN is used. */
 int tm_rekey(struct tunmgr *tm, const char *name, uint32_t spi_in,
 	     uint32_t spi_out, struct tun_keys *k, const struct tm_waiter *w,
 	     int *errno_out, char *err, size_t errlen);
@@ -286,6 +303,11 @@ void tm_rekey_answered(struct tunmgr *tm, struct tunnel *t);
 void tm_rekey_poll(struct tunmgr *tm);
 /* A rekey step of T waits for the workers' answers. */
 bool tm_rekey_inflight(const struct tunnel *t);
+/* T's rekey only waits to drop its old inbound SA: tm_rekey() queues
+ * the next one (and cuts that wait short). */
+bool tm_rekey_can_queue(const struct tunnel *t);
+/* tm_rekey() on NAME would be taken now (no rekey, or one it queues). */
+bool tm_rekey_ready(struct tunmgr *tm, const char *name);
 /* Forget a rekey (the region went away or the tunnel is removed): the
  * waiters are told ERR. */
 void tm_rekey_abort(struct tunmgr *tm, struct tunnel *t, int err,

@@ -108,13 +108,18 @@ on_lifetime(struct tunmgr *tm, unsigned w, const struct p2sgw_event *e)
 			  spi, t->spec.name);
 		return;
 	}
-	if (e->type == P2SGW_EV_SOFT_LIFETIME) {
+	if (e->type == P2SGW_EV_SOFT_LIFETIME)
 		tm->stats.soft_lifetime++;
+	else
+		tm->stats.hard_lifetime++;
+	if (t->present && tm->life_fn != NULL &&
+	    tm->life_fn(tm->life_arg, t, e->type == P2SGW_EV_HARD_LIFETIME))
+		return;
+	if (e->type == P2SGW_EV_SOFT_LIFETIME) {
 		log_notice("SA 0x%08x (tunnel %s): soft lifetime reached, rekey "
 			   "needed", spi, t->spec.name);
 		return;
 	}
-	tm->stats.hard_lifetime++;
 	log_warning("SA 0x%08x (tunnel %s): hard lifetime reached: removing "
 		    "the tunnel", spi, t->spec.name);
 	if (t->present) {

@@ -37,6 +37,12 @@ sa_params(const struct tunmgr *tm, const struct tunnel *t, uint8_t dir,
 	p->nexthop = p2sgw_prefix4_contains(&tm->net.uplink, s->peer) ?
 		     s->peer : tm->net.gateway;
 	p->tunnel = t->slot;
+	if (s->soft_s != 0)
+		p->soft_ns = p2sgw_now_ns() + (uint64_t)s->soft_s * 1000000000ull;
+	if (s->hard_s != 0)
+		p->hard_ns = p2sgw_now_ns() + (uint64_t)s->hard_s * 1000000000ull;
+	p->soft_bytes = s->soft_bytes;
+	p->hard_bytes = s->hard_bytes;
 }
 
 int

@@ -34,9 +34,37 @@ set_phase(struct tunmgr *tm, struct tunnel *t, enum tm_rekey_phase p,
 	t->rk_due = p2sgw_now_ns() + delay_ms * 1000000u;
 }
 
+static void take_new(struct tunmgr *tm, struct tunnel *t, uint32_t spi_in,
+		     uint32_t spi_out, const struct tun_keys *k);
+
+/* The queued rekey leaves: with ERR its waiter is told, without it its
+ * SAs become the tunnel's (installed with it into the next region). */
+static void
+drop_next(struct tunmgr *tm, struct tunnel *t, int err, const char *msg)
+{
+	struct tm_rk_next *n = t->rk_next;
+	struct tm_waiter *w;
+	unsigned nw = 1;
+
+	if (n == NULL)
+		return;
+	t->rk_next = NULL;
+	if (err == 0 && t->keys != NULL)
+		take_new(tm, t, n->spi_in, n->spi_out, &n->k);
+	if (n->w.fn != NULL && (w = malloc(sizeof(*w))) != NULL) {
+		*w = n->w;
+		/* frees W */
+		tm_notify(tm, &w, &nw, err == 0 && t->keys == NULL ? EIO : err,
+			  err == 0 && t->keys == NULL ? "no raw keys" : msg);
+	}
+	tun_keys_wipe(&n->k);
+	free(n);
+}
+
 void
 tm_rekey_abort(struct tunmgr *tm, struct tunnel *t, int err, const char *msg)
 {
+	drop_next(tm, t, err, msg);
 	if (t->rk == TM_RK_NONE)
 		return;
 	tm_notify(tm, &t->rk_w, &t->n_rk_w, err, msg);
@@ -136,7 +164,7 @@ tm_rekey(struct tunmgr *tm, const char *name, uint32_t spi_in,
 	if (t == NULL || !t->present) {
 		*errno_out = ENOENT;
 		snprintf(err, errlen, "no tunnel '%s'", name);
-	} else if (t->rk != TM_RK_NONE ||
+	} else if ((t->rk != TM_RK_NONE && !tm_rekey_can_queue(t)) ||
 		   (t->state != P2SGW_SLOT_LIVE && t->state != P2SGW_SLOT_FREE)) {
 		*errno_out = EBUSY;
 		snprintf(err, errlen, "tunnel '%s' is %s", name,
@@ -154,6 +182,20 @@ tm_rekey(struct tunmgr *tm, const char *name, uint32_t spi_in,
 	} else if (t->state == P2SGW_SLOT_FREE || tm->ch == NULL) {
 		take_new(tm, t, spi_in, spi_out, k);	/* installed so later */
 		rc = TM_DONE;
+	} else if (t->rk != TM_RK_NONE) {
+		/* the old inbound SA goes now rather than after
+		 * TM_REKEY_PREV_MS: the peer moved off it a while ago */
+		t->rk_next = calloc(1, sizeof(*t->rk_next));
+		if (t->rk_next == NULL)
+			abort();
+		*t->rk_next = (struct tm_rk_next){ .spi_in = spi_in,
+			.spi_out = spi_out, .k = *k };
+		if (w != NULL)
+			t->rk_next->w = *w;
+		t->rk_due = p2sgw_now_ns();
+		log_info("tunnel %s: rekey to 0x%08x queued behind the last one",
+			 t->spec.name, spi_in);
+		rc = TM_PENDING;
 	} else if (start(tm, t, spi_in, spi_out, k, err, errlen) == 0) {
 		if (w != NULL && w->fn != NULL) {
 			t->rk_w = realloc(t->rk_w, (t->n_rk_w + 1) *
@@ -221,6 +263,29 @@ tm_rekey_answered(struct tunmgr *tm, struct tunnel *t)
 		p2sgw_chan_tunnel(tm->ch, t->slot)->sa_in_prev = P2SGW_SLOT_NONE;
 		set_phase(tm, t, TM_RK_NONE, 0);
 		log_info("tunnel %s: rekey done", t->spec.name);
+		if (t->rk_next != NULL) {
+			struct tm_rk_next *n = t->rk_next;
+
+			t->rk_next = NULL;
+			if (start(tm, t, n->spi_in, n->spi_out, &n->k, msg,
+				  sizeof(msg)) == 0) {
+				if (n->w.fn != NULL) {
+					t->rk_w = realloc(t->rk_w, (t->n_rk_w + 1) *
+							  sizeof(*t->rk_w));
+					if (t->rk_w == NULL)
+						abort();
+					t->rk_w[t->n_rk_w++] = n->w;
+				}
+			} else {
+				t->rk_next = n;
+				drop_next(tm, t, ENOSPC, msg);
+				n = NULL;
+			}
+			if (n != NULL) {
+				tun_keys_wipe(&n->k);
+				free(n);
+			}
+		}
 		break;
 	default:
 		break;
@@ -255,4 +320,19 @@ bool
 tm_rekey_inflight(const struct tunnel *t)
 {
 	return rk_waits_for_workers(t->rk);
+}
+
+bool
+tm_rekey_can_queue(const struct tunnel *t)
+{
+	return (t->rk == TM_RK_PREV_WAIT || t->rk == TM_RK_PREV) &&
+	       t->rk_next == NULL;
+}
+
+bool
+tm_rekey_ready(struct tunmgr *tm, const char *name)
+{
+	const struct tunnel *t = tm_find(tm, name);
+
+	return t != NULL && (t->rk == TM_RK_NONE || tm_rekey_can_queue(t));
 }

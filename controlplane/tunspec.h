@@ -37,6 +37,12 @@ struct tun_spec {
 	uint16_t encap_dport;		/* ours */
 	bool esn;
 	uint32_t replay_window;
+	/* Lifetimes of the SAs installed for it (0: none), counted from
+	 * each install or rekey; not part of its identity (cfg_hash). The
+	 * dataplane raises P2SGW_EV_SOFT_LIFETIME at the soft limits and
+	 * retires the SA at the hard ones. */
+	uint32_t soft_s, hard_s;
+	uint64_t soft_bytes, hard_bytes;
 };
 
 struct tun_keys {

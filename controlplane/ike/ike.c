@@ -151,9 +151,9 @@ hash_bytes(const uint8_t *b, size_t len, uint64_t h)
 }
 
 static size_t
-hr_bucket(const struct ike *x, const uint8_t spi_r[8])
+hr_bucket(const struct ike *x, const uint8_t spi[8])
 {
-	return hash_bytes(spi_r, IKE_SPI_LEN, 0xcbf29ce484222325ull) & (x->nb - 1);
+	return hash_bytes(spi, IKE_SPI_LEN, 0xcbf29ce484222325ull) & (x->nb - 1);
 }
 
 static size_t
@@ -170,7 +170,8 @@ hi_bucket(const struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
 static void
 table_link(struct ike *x, struct ike_sa *sa)
 {
-	size_t r = hr_bucket(x, sa->spi_r), i = hi_bucket(x, sa->spi_i, &sa->addr);
+	size_t r = hr_bucket(x, ike_spi_local(sa)),
+	       i = hi_bucket(x, sa->spi_i, &sa->addr);
 
 	sa->hr_next = x->hr[r];
 	x->hr[r] = sa;
@@ -183,7 +184,8 @@ table_unlink(struct ike *x, struct ike_sa *sa)
 {
 	struct ike_sa **pp;
 
-	for (pp = &x->hr[hr_bucket(x, sa->spi_r)]; *pp; pp = &(*pp)->hr_next)
+	for (pp = &x->hr[hr_bucket(x, ike_spi_local(sa))]; *pp;
+	     pp = &(*pp)->hr_next)
 		if (*pp == sa) {
 			*pp = sa->hr_next;
 			break;
@@ -221,30 +223,25 @@ table_grow(struct ike *x)
 
 static void on_sa_timer(struct loop *l, struct loop_timer *t);
 
-struct ike_sa *
-ike_sa_new(struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
+static struct ike_sa *
+sa_alloc(struct ike *x, const struct ike_addr *a)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 
 	if (sa == NULL)
 		return NULL;
-	do {
-		if (RAND_bytes(sa->spi_r, IKE_SPI_LEN) != 1) {
-			free(sa);
-			return NULL;
-		}
-	} while (ike_sa_by_spi_r(x, sa->spi_r) != NULL ||
-		 !memcmp(sa->spi_r, "\0\0\0\0\0\0\0\0", 8));
-	memcpy(sa->spi_i, spi_i, IKE_SPI_LEN);
 	sa->addr = *a;
 	sa->id = ++x->next_id;
 	sa->ctx = x;
-	sa->state = IKE_S_HALF_OPEN;
 	sa->rk_group = UINT16_MAX;
 	sa->created_ns = loop_now(x->loop);
 	loop_timer_init(&sa->timer, on_sa_timer, sa);
-	x->n_half_open++;
-	src_add(x, a->peer, 1);
+	return sa;
+}
+
+static void
+sa_link(struct ike *x, struct ike_sa *sa)
+{
 	if (x->n_sa + 1 > x->nb)
 		table_grow(x);
 	table_link(x, sa);
@@ -255,7 +252,64 @@ ike_sa_new(struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
 		x->head = sa;
 	x->tail = sa;
 	x->n_sa++;
+}
+
+static bool
+spi_free(struct ike *x, const uint8_t spi[8])
+{
+	return memcmp(spi, "\0\0\0\0\0\0\0\0", 8) != 0 &&
+	       ike_sa_by_spi(x, spi) == NULL;
+}
+
+struct ike_sa *
+ike_sa_new(struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
+{
+	struct ike_sa *sa = sa_alloc(x, a);
+
+	if (sa == NULL)
+		return NULL;
+	do {
+		if (RAND_bytes(sa->spi_r, IKE_SPI_LEN) != 1) {
+			free(sa);
+			return NULL;
+		}
+	} while (!spi_free(x, sa->spi_r));
+	memcpy(sa->spi_i, spi_i, IKE_SPI_LEN);
+	sa->state = IKE_S_HALF_OPEN;
+	x->n_half_open++;
+	src_add(x, a->peer, 1);
+	sa_link(x, sa);
 	return sa;
+}
+
+struct ike_sa *
+ike_sa_new_initiator(struct ike *x, const uint8_t spi_i[8],
+		     const uint8_t spi_r[8], const struct ike_addr *a)
+{
+	struct ike_sa *sa;
+
+	if (!spi_free(x, spi_i) || (sa = sa_alloc(x, a)) == NULL)
+		return NULL;
+	sa->initiator = true;
+	memcpy(sa->spi_i, spi_i, IKE_SPI_LEN);
+	memcpy(sa->spi_r, spi_r, IKE_SPI_LEN);
+	sa->state = IKE_S_ESTABLISHED;
+	x->n_established++;
+	sa_link(x, sa);
+	return sa;
+}
+
+void
+ike_sa_set_dirs(struct ike_sa *sa)
+{
+	const struct ike_suite *s = &sa->suite;
+	struct ike_sk_dir i = { s->encr, s->integ, sa->k.ei,
+		s->integ ? sa->k.ai : NULL };
+	struct ike_sk_dir r = { s->encr, s->integ, sa->k.er,
+		s->integ ? sa->k.ar : NULL };
+
+	sa->in = sa->initiator ? r : i;
+	sa->out = sa->initiator ? i : r;
 }
 
 static void
@@ -297,28 +351,38 @@ ike_sa_free(struct ike *x, struct ike_sa *sa)
 	free(sa->resp_frag_len);
 	ike_frag_rx_free(sa->frag_rx);
 	ike_dh_free(sa->rk.dh);
+	ike_dh_free(sa->irk.dh);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
 
 struct ike_sa *
-ike_sa_by_spi_r(struct ike *x, const uint8_t spi_r[8])
+ike_sa_by_spi(struct ike *x, const uint8_t spi[8])
 {
 	struct ike_sa *sa;
 
-	for (sa = x->hr[hr_bucket(x, spi_r)]; sa; sa = sa->hr_next)
-		if (!memcmp(sa->spi_r, spi_r, IKE_SPI_LEN))
+	for (sa = x->hr[hr_bucket(x, spi)]; sa; sa = sa->hr_next)
+		if (!memcmp(ike_spi_local(sa), spi, IKE_SPI_LEN))
 			return sa;
 	return NULL;
+}
+
+uint64_t
+ike_sa_token(const struct ike_sa *sa)
+{
+	uint64_t t;
+
+	memcpy(&t, ike_spi_local(sa), sizeof(t));
+	return t;
 }
 
 struct ike_sa *
 ike_sa_by_token(struct ike *x, uint64_t token)
 {
-	uint8_t spi_r[IKE_SPI_LEN];
+	uint8_t spi[IKE_SPI_LEN];
 
-	memcpy(spi_r, &token, sizeof(spi_r));
-	return ike_sa_by_spi_r(x, spi_r);
+	memcpy(spi, &token, sizeof(spi));
+	return ike_sa_by_spi(x, spi);
 }
 
 struct ike_sa *
@@ -327,7 +391,7 @@ ike_sa_by_init(struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
 	struct ike_sa *sa;
 
 	for (sa = x->hi[hi_bucket(x, spi_i, a)]; sa; sa = sa->hi_next)
-		if (!memcmp(sa->spi_i, spi_i, IKE_SPI_LEN) &&
+		if (!sa->initiator && !memcmp(sa->spi_i, spi_i, IKE_SPI_LEN) &&
 		    sa->addr.peer == a->peer && sa->addr.peer_port == a->peer_port)
 			return sa;
 	return NULL;
@@ -566,7 +630,8 @@ ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
 	    uint32_t msgid, bool response, const struct ike_out *inner)
 {
 	struct ike_hdr h = { .exchange = exchange, .msgid = msgid,
-		.flags = response ? IKE_FLAG_RESPONSE : 0 };
+		.flags = (response ? IKE_FLAG_RESPONSE : 0) |
+			 (sa->initiator ? IKE_FLAG_INITIATOR : 0) };
 	size_t body = ike_sk_body_len(&sa->out, inner->len), aad;
 	struct ike_out o;
 	uint8_t *p;
@@ -757,6 +822,11 @@ sa_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw,
 		ike_info_request(x, sa, m);
 		return;
 	case IKE_CREATE_CHILD_SA:
+		if (sa->state == IKE_S_DELETING) {
+			/* RFC 7296 2.25.1/2.25.2: we are closing it */
+			ike_respond_error(x, sa, m, IKE_N_TEMPORARY_FAILURE);
+			return;
+		}
 		if (sa->state != IKE_S_ESTABLISHED) {
 			x->st.rx_bad++;
 			return;
@@ -825,20 +895,27 @@ ike_input(struct ike *x, uint8_t *b, size_t len, const struct ike_addr *a)
 		}
 		return;
 	}
+	/* the I flag: the sender is the IKE SA's original initiator, so
+	 * our SPI is the responder's */
+	sa = ike_sa_by_spi(x, (m.hdr.flags & IKE_FLAG_INITIATOR) ? m.hdr.spi_r :
+			   m.hdr.spi_i);
+	if (sa != NULL && (sa->initiator == !!(m.hdr.flags & IKE_FLAG_INITIATOR) ||
+			   memcmp(ike_spi_peer(sa), (m.hdr.flags & IKE_FLAG_INITIATOR) ?
+				  m.hdr.spi_i : m.hdr.spi_r, IKE_SPI_LEN)))
+		sa = NULL;
 	if (m.hdr.flags & IKE_FLAG_RESPONSE) {
-		sa = ike_sa_by_spi_r(x, m.hdr.spi_r);
-		if (sa == NULL || memcmp(sa->spi_i, m.hdr.spi_i, IKE_SPI_LEN)) {
+		if (sa == NULL) {
 			x->st.rx_no_sa++;
 			return;
 		}
 		sa_response(x, sa, &m, b);
 		return;
 	}
-	if (!(m.hdr.flags & IKE_FLAG_INITIATOR)) {
-		x->st.rx_bad++;		/* we never initiate IKE SAs */
-		return;
-	}
 	if (m.hdr.exchange == IKE_SA_INIT) {
+		if (!(m.hdr.flags & IKE_FLAG_INITIATOR)) {
+			x->st.rx_bad++;
+			return;
+		}
 		if (memcmp(m.hdr.spi_r, "\0\0\0\0\0\0\0\0", 8) || m.hdr.msgid != 0) {
 			x->st.rx_bad++;
 			return;
@@ -846,8 +923,7 @@ ike_input(struct ike *x, uint8_t *b, size_t len, const struct ike_addr *a)
 		ike_init_request(x, &m, a);
 		return;
 	}
-	sa = ike_sa_by_spi_r(x, m.hdr.spi_r);
-	if (sa == NULL || memcmp(sa->spi_i, m.hdr.spi_i, IKE_SPI_LEN)) {
+	if (sa == NULL) {
 		log_debug("ike %s: no IKE SA for exchange %u", ike_peer_str(a),
 			  m.hdr.exchange);
 		x->st.rx_no_sa++;
@@ -947,6 +1023,36 @@ on_client_moved(void *arg, const struct tunnel *t)
 	}
 }
 
+/* The dataplane says the CHILD SA of tunnel T is due for a rekey (soft
+ * lifetime: time, volume or sequence numbers) or used up (hard). */
+static bool
+on_lifetime(void *arg, const struct tunnel *t, bool hard)
+{
+	struct ike *x = arg;
+
+	for (struct ike_sa *sa = x->head; sa; sa = sa->next) {
+		if (!sa->child.present || strcmp(sa->child.name, t->spec.name))
+			continue;
+		if (sa->state != IKE_S_ESTABLISHED)
+			return true;
+		if (hard) {
+			x->st.lifetime_expired++;
+			ike_delete_start(x, sa, "CHILD SA hard lifetime reached "
+					 "in the dataplane");
+			return true;
+		}
+		x->st.soft_lifetime++;
+		SA_LOG(CP_LOG_INFO, sa, "CHILD SA %s: soft lifetime reached in "
+		       "the dataplane", sa->child.name);
+		if (sa->req == NULL && !sa->child_pending && !sa->irk.active)
+			ike_child_rekey_start(x, sa);
+		else if (!sa->rk.active)
+			sa->child.rekey_due_ns = loop_now(x->loop);
+		return true;
+	}
+	return false;
+}
+
 /* ---- dead peer detection ---- */
 
 /* When the client last showed life: an authenticated IKE message, or an
@@ -1011,10 +1117,14 @@ on_dpd_scan(struct loop *l, struct loop_timer *tm)
 			continue;
 		if (lifetimes(x, sa, now))
 			continue;
-		if (sa->req != NULL || sa->child_pending)
+		/* an IKE SA whose CHILD SA moved to its successor waits for
+		 * its DELETE (or its lifetime) */
+		if (sa->req != NULL || sa->child_pending || !sa->child.present)
 			continue;
-		if (sa->child.present && now >= sa->child.rekey_due_ns)
+		if (now >= sa->child.rekey_due_ns)
 			ike_child_rekey_start(x, sa);
+		else if (now >= sa->ike_rekey_due_ns)
+			ike_ike_rekey_start(x, sa);
 		else if (delay != 0 && now - last_alive(x, sa) >= delay)
 			ike_dpd_start(x, sa);
 	}
@@ -1083,6 +1193,8 @@ ike_new(struct cp *cp, uint16_t port, uint16_t natt_port, char *err,
 	memcpy(x->certreq, buf, x->certreq_len);
 	cp->tm->moved_fn = on_client_moved;
 	cp->tm->moved_arg = x;
+	cp->tm->life_fn = on_lifetime;
+	cp->tm->life_arg = x;
 	loop_timer_init(&x->dpd, on_dpd_scan, x);
 	loop_timer_arm(x->loop, &x->dpd, 1000000000ull);
 	for (unsigned i = 0; i < 2; i++) {
@@ -1112,6 +1224,8 @@ ike_free(struct ike *x)
 	if (x->cp != NULL && x->cp->tm != NULL && x->cp->tm->moved_arg == x) {
 		x->cp->tm->moved_fn = NULL;
 		x->cp->tm->moved_arg = NULL;
+		x->cp->tm->life_fn = NULL;
+		x->cp->tm->life_arg = NULL;
 	}
 	while (x->head != NULL)
 		ike_sa_free(x, x->head);
@@ -1247,6 +1361,8 @@ ike_show_stats(struct ike *x, struct jw *w)
 	S(dpd_sent); S(dpd_answered); S(dpd_dead);
 	S(cookies_sent); S(cookies_ok); S(cookies_bad); S(half_open_refused);
 	S(gw_child_rekeys); S(gw_rekey_failed); S(lifetime_expired);
+	S(soft_lifetime); S(gw_ike_rekeys); S(gw_ike_rekey_failed);
+	S(ike_rekey_collisions); S(redundant_deleted);
 #undef S
 	jw_end_obj(w);
 }

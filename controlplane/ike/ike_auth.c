@@ -438,22 +438,13 @@ refuse_child(struct ike *x, struct ike_sa *sa, const struct ike_msg *m,
 	ike_delete_start(x, sa, ike_notify_name(notify));
 }
 
-uint64_t
-ike_spi_token(const uint8_t spi_r[8])
-{
-	uint64_t t;
-
-	memcpy(&t, spi_r, sizeof(t));
-	return t;
-}
-
 /* Fill the tunnel and hand it to the tunnel manager. */
 static int
 install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
 	      enum p2sgw_suite suite, char *err, size_t errlen)
 {
 	const struct p2sgw_config *cfg = &x->cp->cfg;
-	struct tm_waiter w = { on_child_done, x, ike_spi_token(sa->spi_r) };
+	struct tm_waiter w = { on_child_done, x, ike_sa_token(sa) };
 	uint8_t km[2 * (P2SGW_MAX_KEY_LEN + P2SGW_MAX_AUTH_KEY_LEN)];
 	size_t kmlen = 2 * (tun_key_len(suite) + tun_auth_key_len(suite));
 	struct tun_spec s = { 0 };
@@ -472,6 +463,8 @@ install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
 	s.encap_dport = sa->addr.local_port;
 	s.esn = c->esn == IKE_ESN_YES;
 	s.replay_window = cfg->esp.replay_window;
+	ike_child_lifetimes(x, &s);
+	sa->child.soft_s = s.soft_s;
 	if (s.spi_out < P2SGW_SPI_MIN) {
 		snprintf(err, errlen, "client's ESP SPI %u is reserved", s.spi_out);
 		return -1;
@@ -515,6 +508,7 @@ send_pending(struct ike *x, struct ike_sa *sa)
 	sa->init_req_len = sa->init_resp_len = 0;
 	sa->established_ns = loop_now(x->loop);
 	ike_child_schedule(x, sa);
+	ike_ike_schedule(x, sa);
 	x->st.auth_ok++;
 	ike_sa_state(sa, IKE_S_ESTABLISHED, "CHILD SA in every worker");
 	SA_LOG(CP_LOG_NOTICE, sa, "'%s' connected: VIP %s, ESP %s%s, tunnel %s",
@@ -526,12 +520,9 @@ static void
 on_child_done(void *arg, uint64_t token, int err, const char *msg)
 {
 	struct ike *x = arg;
-	struct ike_sa *sa;
-	uint8_t spi_r[8];
+	struct ike_sa *sa = ike_sa_by_token(x, token);
 	struct ike_msg m;
 
-	memcpy(spi_r, &token, sizeof(spi_r));
-	sa = ike_sa_by_spi_r(x, spi_r);
 	if (sa == NULL || sa->state != IKE_S_INSTALLING)
 		return;			/* gone meanwhile */
 	if (err == 0) {

@@ -177,7 +177,7 @@ static void
 rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 	    const struct child_req *r)
 {
-	struct tm_waiter w = { child_done, x, ike_spi_token(sa->spi_r) };
+	struct tm_waiter w = { child_done, x, ike_sa_token(sa) };
 	uint8_t nr[IKE_NONCE_LEN], gir[IKE_MAX_DH_LEN];
 	uint8_t km[2 * (P2SGW_MAX_KEY_LEN + P2SGW_MAX_AUTH_KEY_LEN)];
 	size_t glen = 0, kmlen;
@@ -267,10 +267,20 @@ rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 	if (x->cp->dpc != NULL)
 		dpchan_kick(x->cp->dpc);
 	if (rc == TM_DONE)
-		child_done(x, ike_spi_token(sa->spi_r), 0, NULL);
+		child_done(x, ike_sa_token(sa), 0, NULL);
 }
 
 /* ---- rekeying the IKE SA ---- */
+
+/* Nonces compared as RFC 7296 2.8.1 orders them: octet by octet, a
+ * shorter one first when it is a prefix of the other. */
+static int
+nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c != 0 ? c : (al > bl) - (al < bl);
+}
 
 static void
 move_over(struct ike_sa *old, struct ike_sa *sa)
@@ -307,6 +317,13 @@ rekey_ike(struct ike *x, struct ike_sa *old, struct ike_msg *m,
 	one.prop[0] = *p;
 	if (!r->has_ke) {
 		refuse(x, old, m, IKE_N_INVALID_SYNTAX, "IKE SA rekey without KE");
+		return;
+	}
+	if (old->rk.active || !old->child.present) {
+		/* its CHILD SA is being rekeyed by us, or has moved on */
+		refuse(x, old, m, IKE_N_TEMPORARY_FAILURE,
+		       old->rk.active ? "we are rekeying the CHILD SA" :
+		       "this IKE SA was rekeyed already");
 		return;
 	}
 	switch (ike_pick_ike(&x->cp->cfg, &one, r->ke.group, &c, &suite,
@@ -347,17 +364,31 @@ rekey_ike(struct ike *x, struct ike_sa *old, struct ike_msg *m,
 	}
 	OPENSSL_cleanse(gir, sizeof(gir));
 	sa->suite = suite;
-	sa->in = (struct ike_sk_dir){ suite.encr, suite.integ, sa->k.ei,
-		suite.integ ? sa->k.ai : NULL };
-	sa->out = (struct ike_sk_dir){ suite.encr, suite.integ, sa->k.er,
-		suite.integ ? sa->k.ar : NULL };
+	ike_sa_set_dirs(sa);
 	memcpy(sa->ni, r->nonce->body, r->nonce->len);
 	sa->ni_len = r->nonce->len;
 	memcpy(sa->nr, nr, sizeof(nr));
 	/* answered under the old SA; the new one starts at message ID 0 */
 	ike_send_sk(x, old, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+	if (old->irk.active) {
+		/* both sides rekey the IKE SA (RFC 7296 2.8.2): answered as
+		 * usual; which new SA stays is settled when our answer comes
+		 * (the lowest of the four nonces loses) */
+		const uint8_t *lo = nonce_cmp(r->nonce->body, r->nonce->len, nr,
+					      sizeof(nr)) < 0 ? r->nonce->body : nr;
+
+		old->irk.lo_len = lo == nr ? sizeof(nr) : r->nonce->len;
+		memcpy(old->irk.lo, lo, old->irk.lo_len);
+		old->irk.collided = true;
+		old->irk.other_id = sa->id;
+		x->st.ike_rekey_collisions++;
+		SA_LOG(CP_LOG_INFO, old, "IKE SA rekey collision: the client's "
+		       "makes ike#%llu, ours is in flight",
+		       (unsigned long long)sa->id);
+	}
 	move_over(old, sa);
 	ike_sa_state(sa, IKE_S_ESTABLISHED, "rekeyed IKE SA");
+	ike_ike_schedule(x, sa);
 	x->st.ike_rekeys++;
 	SA_LOG(CP_LOG_INFO, sa, "IKE SA of '%s' rekeyed (was ike#%llu)",
 	       sa->identity, (unsigned long long)old->id);
@@ -382,12 +413,27 @@ ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 			return;
 		}
 	}
+	if (sa->irk.active) {
+		/* RFC 7296 2.25.1: no new CHILD SA while the IKE SA is
+		 * being rekeyed */
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE,
+		       "we are rekeying the IKE SA");
+		return;
+	}
 	if (!ike_find_notify(m, IKE_N_REKEY_SA, true, &n)) {
 		refuse(x, sa, m, IKE_N_NO_ADDITIONAL_SAS,
 		       "one CHILD SA per client");
 		return;
 	}
 	spi = n.spi_len == IKE_ESP_SPI_LEN ? ike_get32(n.spi) : 0;
+	if (n.proto == IKE_PROTO_ESP && spi != 0 && sa->child.present &&
+	    spi == sa->child.old_spi_out) {
+		/* RFC 7296 2.25.1: the SA our rekey replaced, which we are
+		 * closing (the client sent this before it saw our rekey) */
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE,
+		       "that CHILD SA was just rekeyed by us");
+		return;
+	}
 	if (n.proto != IKE_PROTO_ESP || !sa->child.present ||
 	    (spi != sa->child.spi_out && spi != sa->child.spi_in)) {
 		refuse(x, sa, m, IKE_N_CHILD_SA_NOT_FOUND,
@@ -410,17 +456,35 @@ ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 /* ---- the gateway rekeys the CHILD SA ---- */
 
 void
-ike_child_schedule(struct ike *x, struct ike_sa *sa)
+ike_child_lifetimes(struct ike *x, struct tun_spec *s)
 {
-	uint64_t life = (uint64_t)x->cp->cfg.ike.child_lifetime * 1000000000ull;
+	const struct p2sgw_config *cfg = &x->cp->cfg;
 	uint32_t r = 0;
 
+	/* Time: 85..95%, so that clients that connected together do not
+	 * all rekey together. Volume: 70..80%, as traffic can use up the
+	 * rest while the rekey runs (the old outbound SA carries it for
+	 * TM_REKEY_OUT_MS after the new one is in). */
 	RAND_bytes((uint8_t *)&r, sizeof(r));
+	r %= 100;
+	s->hard_s = cfg->ike.child_lifetime;
+	s->soft_s = (uint32_t)((uint64_t)s->hard_s * (850 + r) / 1000);
+	s->hard_bytes = (uint64_t)cfg->ike.child_lifetime_kb * 1024;
+	s->soft_bytes = s->hard_bytes / 1000 * (700 + r);
+}
+
+void
+ike_child_schedule(struct ike *x, struct ike_sa *sa)
+{
+	uint64_t soft = (uint64_t)sa->child.soft_s * 1000000000ull;
+	uint64_t hard = (uint64_t)x->cp->cfg.ike.child_lifetime * 1000000000ull;
+
 	sa->child.installed_ns = loop_now(x->loop);
-	/* 85..95% of the lifetime: clients connected together do not all
-	 * rekey together */
-	sa->child.rekey_due_ns = sa->child.installed_ns + life / 100 * 85 +
-				 (life / 10) / 1000 * (r % 1000);
+	/* The dataplane asks at the soft lifetime when the SA carries
+	 * traffic (P2SGW_EV_SOFT_LIFETIME); an idle one is rekeyed by the
+	 * scan half-way between the soft and the hard lifetime. */
+	sa->child.rekey_due_ns = sa->child.installed_ns + soft +
+				 (hard > soft ? (hard - soft) / 2 : 0);
 }
 
 static void
@@ -485,8 +549,14 @@ ike_child_rekey_start(struct ike *x, struct ike_sa *sa)
 	uint8_t *p;
 
 	if (sa->state != IKE_S_ESTABLISHED || !sa->child.present ||
-	    sa->req != NULL || sa->child_pending || sa->rk.active)
+	    sa->req != NULL || sa->child_pending || sa->rk.active ||
+	    sa->irk.active)
 		return;
+	if (!tm_rekey_ready(x->cp->tm, sa->child.name)) {
+		/* the last rekey is still switching over: soon */
+		sa->child.rekey_due_ns = loop_now(x->loop);
+		return;
+	}
 	rk_clear(sa);
 	sa->rk.spi_in = ike_alloc_spi(x);
 	sa->rk.group = rekey_group(x, sa);
@@ -567,11 +637,14 @@ gw_rekey_done(void *arg, uint64_t token, int err, const char *msg)
 		ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &o);
 }
 
+static void ike_rekey_response(struct ike *x, struct ike_sa *sa,
+			       struct ike_msg *m);
+
 /* The client's answer to our CREATE_CHILD_SA. */
 void
 ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 {
-	struct tm_waiter w = { gw_rekey_done, x, ike_spi_token(sa->spi_r) };
+	struct tm_waiter w = { gw_rekey_done, x, ike_sa_token(sa) };
 	uint8_t gir[IKE_MAX_DH_LEN];
 	uint8_t km[2 * (P2SGW_MAX_KEY_LEN + P2SGW_MAX_AUTH_KEY_LEN)];
 	size_t glen = 0, ek, ak;
@@ -582,6 +655,10 @@ ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 	const char *why = NULL;
 	int rc, e;
 
+	if (sa->irk.active) {
+		ike_rekey_response(x, sa, m);
+		return;
+	}
 	if (!sa->rk.active)
 		return;
 	for (unsigned i = 0; i < m->n; i++)
@@ -646,16 +723,30 @@ ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 	rc = tm_rekey(x->cp->tm, sa->child.name, sa->child.new_spi_in,
 		      sa->child.new_spi_out, &k, &w, &e, err, sizeof(err));
 	if (rc < 0) {
+		struct ike_out d;
+
 		sa->child_pending = false;
 		x->st.gw_rekey_failed++;
-		SA_LOG(CP_LOG_WARNING, sa, "rekey not installed: %s", err);
-		ike_delete_start(x, sa, "CHILD SA rekey failed");
+		if (e != EBUSY) {
+			SA_LOG(CP_LOG_WARNING, sa, "rekey not installed: %s", err);
+			ike_delete_start(x, sa, "CHILD SA rekey failed");
+			return;
+		}
+		/* the client has the new pair: delete it (we keep the old)
+		 * and try again */
+		SA_LOG(CP_LOG_NOTICE, sa, "rekey not installed (%s): deleting "
+		       "the new CHILD SA, again in 1 s", err);
+		ike_out_chain(&d, x->ibuf, sizeof(x->ibuf));
+		if (ike_out_delete(&d, IKE_PROTO_ESP, sa->child.new_spi_in) == 0)
+			ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++,
+				    false, &d);
+		sa->child.rekey_due_ns = loop_now(x->loop) + 1000000000ull;
 		return;
 	}
 	if (x->cp->dpc != NULL)
 		dpchan_kick(x->cp->dpc);
 	if (rc == TM_DONE)
-		gw_rekey_done(x, ike_spi_token(sa->spi_r), 0, NULL);
+		gw_rekey_done(x, ike_sa_token(sa), 0, NULL);
 	return;
 retry:
 	rk_clear(sa);
@@ -663,4 +754,204 @@ retry:
 	SA_LOG(CP_LOG_NOTICE, sa, "the client refused our CHILD SA rekey (%s):"
 	       " again in 10 s", why ? why : "?");
 	sa->child.rekey_due_ns = loop_now(x->loop) + 10 * 1000000000ull;
+}
+
+/* ---- the gateway rekeys the IKE SA (RFC 7296 1.3.2, 2.18) ---- */
+
+void
+ike_ike_schedule(struct ike *x, struct ike_sa *sa)
+{
+	uint64_t life = (uint64_t)x->cp->cfg.ike.ike_lifetime * 1000000000ull;
+	uint32_t r = 0;
+
+	RAND_bytes((uint8_t *)&r, sizeof(r));
+	/* 85..95%: the client (strongSwan's default is 4 h against our 8 h)
+	 * usually does it first */
+	sa->ike_rekey_due_ns = sa->created_ns + life / 1000 * (850 + r % 100);
+}
+
+static void
+irk_clear(struct ike_sa *sa)
+{
+	ike_dh_free(sa->irk.dh);
+	OPENSSL_cleanse(&sa->irk, sizeof(sa->irk));
+}
+
+static void
+irk_retry(struct ike *x, struct ike_sa *sa, const char *why, unsigned s)
+{
+	irk_clear(sa);
+	x->st.gw_ike_rekey_failed++;
+	SA_LOG(CP_LOG_NOTICE, sa, "our IKE SA rekey did not happen (%s): again "
+	       "in %u s", why, s);
+	sa->ike_rekey_due_ns = loop_now(x->loop) + (uint64_t)s * 1000000000ull;
+}
+
+void
+ike_ike_rekey_start(struct ike *x, struct ike_sa *sa)
+{
+	struct ike_choice c = { .proto = IKE_PROTO_IKE, .num = 1,
+		.spi_len = IKE_SPI_LEN, .esn = -1 };
+	size_t klen;
+	struct ike_out o;
+	uint8_t *p;
+
+	if (sa->state != IKE_S_ESTABLISHED || !sa->child.present ||
+	    sa->req != NULL || sa->child_pending || sa->rk.active ||
+	    sa->irk.active)
+		return;
+	irk_clear(sa);
+	sa->irk.group = sa->irk_group ? sa->irk_group : (uint16_t)sa->suite.dh;
+	do {
+		if (RAND_bytes(sa->irk.spi, IKE_SPI_LEN) != 1)
+			goto fail;
+	} while (!memcmp(sa->irk.spi, "\0\0\0\0\0\0\0\0", 8) ||
+		 ike_sa_by_spi(x, sa->irk.spi) != NULL);
+	if (RAND_bytes(sa->irk.ni, sizeof(sa->irk.ni)) != 1 ||
+	    (sa->irk.dh = ike_dh_new(sa->irk.group)) == NULL)
+		goto fail;
+	memcpy(c.spi, sa->irk.spi, IKE_SPI_LEN);
+	c.encr = (uint16_t)sa->suite.encr;
+	c.encr_keylen = 256;
+	c.prf = (uint16_t)sa->suite.prf;
+	c.integ = (uint16_t)sa->suite.integ;
+	c.dh = sa->irk.group;
+	klen = ike_dh_len(sa->irk.group);
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	if (ike_out_sa(&o, &c) < 0 ||
+	    ike_out_copy(&o, IKE_PL_NONCE, sa->irk.ni, sizeof(sa->irk.ni)) < 0 ||
+	    (p = ike_out_pl(&o, IKE_PL_KE, IKE_KE_FIXED + klen)) == NULL)
+		goto fail;
+	ike_put16(p, sa->irk.group);
+	p[2] = p[3] = 0;
+	if (ike_dh_public(sa->irk.dh, p + IKE_KE_FIXED, klen) < 0 ||
+	    ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->my_next++, false, &o) < 0)
+		goto fail;
+	sa->irk.active = true;
+	SA_LOG(CP_LOG_INFO, sa, "rekeying the IKE SA of '%s'", sa->identity);
+	return;
+fail:
+	irk_retry(x, sa, "cannot build the request", 10);
+}
+
+static struct ike_sa *
+sa_by_id(struct ike *x, uint64_t id)
+{
+	for (struct ike_sa *sa = x->head; sa; sa = sa->next)
+		if (sa->id == id)
+			return sa;
+	return NULL;
+}
+
+/* The client's answer to our IKE SA rekey. */
+static void
+ike_rekey_response(struct ike *x, struct ike_sa *old, struct ike_msg *m)
+{
+	uint8_t gir[IKE_MAX_DH_LEN];
+	size_t glen = 0;
+	struct ike_notify_pl n;
+	struct ike_choice c;
+	struct ike_suite suite;
+	struct child_req r;
+	struct ike_sa *sa, *other;
+	const char *why = NULL;
+	uint64_t other_id;
+	uint16_t group;
+	bool ours_lost;
+
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->pl[i].type == IKE_PL_NOTIFY && m->pl[i].inner &&
+		    ike_dec_notify(&m->pl[i], &n, &why) == 0 &&
+		    n.type <= IKE_N_ERROR_MAX) {
+			if (n.type == IKE_N_INVALID_KE_PAYLOAD && n.len == 2 &&
+			    ike_dh_supported(ike_get16(n.data))) {
+				old->irk_group = ike_get16(n.data);
+				irk_retry(x, old, "the client wants another DH "
+					  "group", 0);
+				return;
+			}
+			irk_retry(x, old, ike_notify_name(n.type),
+				  n.type == IKE_N_TEMPORARY_FAILURE ? 10 : 60);
+			return;
+		}
+	if (decode(m, &r, &why) < 0) {
+		irk_retry(x, old, why, 60);
+		return;
+	}
+	if (r.sa.n != 1 || r.sa.prop[0].proto != IKE_PROTO_IKE ||
+	    r.sa.prop[0].spi_len != IKE_SPI_LEN ||
+	    !memcmp(r.sa.prop[0].spi, "\0\0\0\0\0\0\0\0", 8) || !r.has_ke ||
+	    r.ke.group != old->irk.group ||
+	    ike_pick_ike(&x->cp->cfg, &r.sa, r.ke.group, &c, &suite,
+			 &group) != IKE_PICK_OK ||
+	    suite.encr != old->suite.encr || suite.prf != old->suite.prf ||
+	    suite.integ != old->suite.integ) {
+		irk_retry(x, old, "the answer is not the IKE proposal we made",
+			  60);
+		return;
+	}
+	suite.dh = old->irk.group;
+	sa = ike_sa_new_initiator(x, old->irk.spi, r.sa.prop[0].spi, &old->addr);
+	if (sa == NULL) {
+		irk_retry(x, old, "out of memory", 10);
+		return;
+	}
+	if (ike_dh_shared(old->irk.dh, r.ke.data, r.ke.len, gir, sizeof(gir),
+			  &glen) < 0 ||
+	    ike_derive_keys(&suite, old->irk.ni, sizeof(old->irk.ni),
+			    r.nonce->body, r.nonce->len, gir, glen, sa->spi_i,
+			    sa->spi_r, old->k.d, old->k.d_len, &sa->k) < 0) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		ike_sa_free(x, sa);
+		irk_retry(x, old, "invalid KE in the answer", 60);
+		return;
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+	sa->suite = suite;
+	ike_sa_set_dirs(sa);
+	memcpy(sa->ni, old->irk.ni, sizeof(old->irk.ni));
+	sa->ni_len = sizeof(old->irk.ni);
+	ike_sa_state(sa, IKE_S_ESTABLISHED, "our IKE SA rekey");
+	if (!old->irk.collided) {
+		move_over(old, sa);
+		irk_clear(old);
+		ike_ike_schedule(x, sa);
+		x->st.gw_ike_rekeys++;
+		SA_LOG(CP_LOG_INFO, sa, "IKE SA of '%s' rekeyed by us (was "
+		       "ike#%llu)", sa->identity, (unsigned long long)old->id);
+		/* the initiator of the rekey deletes the old SA (2.18) */
+		ike_delete_start(x, old, "replaced by our rekey");
+		return;
+	}
+	/* Both sides rekeyed: the exchange with the lowest of the four
+	 * nonces made the redundant SA, which its initiator deletes; the
+	 * initiator of the other deletes the old SA (2.8.2). */
+	{
+		const uint8_t *lo = old->irk.ni;
+		size_t lo_len = sizeof(old->irk.ni);
+
+		if (nonce_cmp(r.nonce->body, r.nonce->len, lo, lo_len) < 0) {
+			lo = r.nonce->body;
+			lo_len = r.nonce->len;
+		}
+		ours_lost = nonce_cmp(lo, lo_len, old->irk.lo, old->irk.lo_len) < 0;
+	}
+	other_id = old->irk.other_id;
+	other = sa_by_id(x, other_id);
+	irk_clear(old);
+	if (ours_lost || other == NULL || !other->child.present) {
+		x->st.redundant_deleted++;
+		SA_LOG(CP_LOG_INFO, sa, "redundant after a rekey collision "
+		       "(the client's ike#%llu stays)",
+		       (unsigned long long)other_id);
+		ike_delete_start(x, sa, "redundant IKE SA (rekey collision)");
+		return;
+	}
+	move_over(other, sa);
+	ike_ike_schedule(x, sa);
+	x->st.gw_ike_rekeys++;
+	SA_LOG(CP_LOG_INFO, sa, "IKE SA of '%s' rekeyed by us after a "
+	       "collision; the client deletes its ike#%llu", sa->identity,
+	       (unsigned long long)other->id);
+	ike_delete_start(x, old, "replaced by our rekey (collision won)");
 }

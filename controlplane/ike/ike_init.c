@@ -218,10 +218,7 @@ establish(struct ike *x, const struct ike_msg *m, const struct ike_addr *a,
 	if (ike_derive_keys(suite, sa->ni, sa->ni_len, sa->nr, IKE_NONCE_LEN,
 			    gir, glen, sa->spi_i, sa->spi_r, NULL, 0, &sa->k) < 0)
 		goto fail;
-	sa->in = (struct ike_sk_dir){ suite->encr, suite->integ, sa->k.ei,
-		suite->integ ? sa->k.ai : NULL };
-	sa->out = (struct ike_sk_dir){ suite->encr, suite->integ, sa->k.er,
-		suite->integ ? sa->k.ar : NULL };
+	ike_sa_set_dirs(sa);
 	natt = nat_detect(m, a, &sa->nat_peer, &sa->nat_local);
 	sa->peer_hashes = peer_sighashes(m);
 	{

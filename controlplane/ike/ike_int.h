@@ -77,6 +77,7 @@ struct ike_child {
 	enum p2sgw_suite suite;
 	bool esn, encap;
 	uint16_t dh;			/* PFS group for rekeying, 0: none */
+	uint32_t soft_s;		/* its soft lifetime in the dataplane */
 };
 
 struct ike_src {
@@ -88,6 +89,11 @@ struct ike_src {
 struct ike_sa {
 	uint64_t id;			/* shown as ike#ID */
 	uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	/* We are its original initiator: an IKE SA our own rekey created
+	 * (RFC 7296 2.18). Our SPI is then spi_i, our messages carry the
+	 * I flag and SK_ei/SK_ai protect them. Otherwise (every IKE SA a
+	 * client set up or rekeyed) our SPI is spi_r. */
+	bool initiator;
 	enum ike_state state;
 	struct ike_addr addr;
 	bool nat_peer, nat_local;	/* NAT detected in front of them / us */
@@ -151,6 +157,23 @@ struct ike_sa {
 	/* The group our next rekey offers for PFS: 0 none, UINT16_MAX not
 	 * chosen yet (the IKE SA's, when the ESP policy allows it). */
 	uint16_t rk_group;
+	/* Our own IKE SA rekey: the SPI, nonce and DH of the new IKE SA we
+	 * offered. When the client rekeyed this IKE SA at the same time
+	 * (RFC 7296 2.8.2), the lowest nonce of its exchange and the ID of
+	 * the IKE SA that made. */
+	struct {
+		bool active;
+		uint8_t spi[IKE_SPI_LEN];
+		uint8_t ni[IKE_NONCE_LEN];
+		struct ike_dh *dh;
+		uint16_t group;
+		bool collided;
+		uint8_t lo[IKE_NONCE_MAX];
+		size_t lo_len;
+		uint64_t other_id;
+	} irk;
+	uint64_t ike_rekey_due_ns;	/* we rekey the IKE SA then */
+	uint16_t irk_group;		/* the DH group the client asked for, or 0 */
 
 	uint64_t created_ns, established_ns;
 	uint64_t last_rx_ns;		/* last authenticated message from the peer */
@@ -175,6 +198,8 @@ struct ike_stats {
 	uint64_t dpd_sent, dpd_answered, dpd_dead;
 	uint64_t cookies_sent, cookies_ok, cookies_bad, half_open_refused;
 	uint64_t gw_child_rekeys, gw_rekey_failed, lifetime_expired;
+	uint64_t soft_lifetime, gw_ike_rekeys, gw_ike_rekey_failed;
+	uint64_t ike_rekey_collisions, redundant_deleted;
 };
 
 struct ike {
@@ -209,6 +234,19 @@ struct ike {
 	uint8_t ibuf[IKE_OUT_MAX];	/* inner payloads being built */
 };
 
+/* Our SPI of SA (the key of its table entry) and the client's. */
+static inline const uint8_t *
+ike_spi_local(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+static inline const uint8_t *
+ike_spi_peer(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_r : sa->spi_i;
+}
+
 #define SA_LOG(lvl, sa, fmt, ...) \
 	cp_log((lvl), "ike#%llu %s: " fmt, (unsigned long long)(sa)->id, \
 	       ike_peer_str(&(sa)->addr), ##__VA_ARGS__)
@@ -224,8 +262,16 @@ unsigned ike_src_count(const struct ike *x, uint32_t addr);
 /* ike.c: the table, I/O */
 struct ike_sa *ike_sa_new(struct ike *x, const uint8_t spi_i[8],
 			  const struct ike_addr *a);
+/* An IKE SA our rekey created: SPI_I ours, SPI_R the client's; state
+ * ESTABLISHED (not counted as half-open). NULL when SPI_I is taken. */
+struct ike_sa *ike_sa_new_initiator(struct ike *x, const uint8_t spi_i[8],
+				    const uint8_t spi_r[8],
+				    const struct ike_addr *a);
+/* The SK directions from SA's keys and role. */
+void ike_sa_set_dirs(struct ike_sa *sa);
 void ike_sa_free(struct ike *x, struct ike_sa *sa);
-struct ike_sa *ike_sa_by_spi_r(struct ike *x, const uint8_t spi_r[8]);
+/* The IKE SA whose SPI (ours) is SPI. */
+struct ike_sa *ike_sa_by_spi(struct ike *x, const uint8_t spi[8]);
 struct ike_sa *ike_sa_by_init(struct ike *x, const uint8_t spi_i[8],
 			      const struct ike_addr *a);
 int ike_send(struct ike *x, const struct ike_addr *a, const uint8_t *b,
@@ -284,8 +330,8 @@ uint32_t ike_alloc_spi(struct ike *x);
  * then the responder's) into the tunnel's inbound / outbound keys. */
 void ike_split_keymat(const uint8_t *km, enum p2sgw_suite suite,
 		      struct tun_keys *k);
-/* The tunnel manager's waiter token for SA (its responder SPI). */
-uint64_t ike_spi_token(const uint8_t spi_r[8]);
+/* The tunnel manager's waiter token for SA (our SPI). */
+uint64_t ike_sa_token(const struct ike_sa *sa);
 struct ike_sa *ike_sa_by_token(struct ike *x, uint64_t token);
 
 /* The exchanges */
@@ -298,8 +344,15 @@ void ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
 /* ike_child.c: the gateway rekeys SA's CHILD SA; the answer. */
 void ike_child_rekey_start(struct ike *x, struct ike_sa *sa);
 void ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m);
-/* When SA's CHILD SA is due for our rekey (from its lifetime). */
+/* When SA's CHILD SA is due for our rekey if its traffic does not make
+ * the dataplane ask first (its soft lifetime). */
 void ike_child_schedule(struct ike *x, struct ike_sa *sa);
+/* The tunnel's lifetimes from the config, spread over 85-95%. */
+struct tun_spec;
+void ike_child_lifetimes(struct ike *x, struct tun_spec *s);
+/* The gateway rekeys SA (the IKE SA): CREATE_CHILD_SA with a new IKE SA. */
+void ike_ike_rekey_start(struct ike *x, struct ike_sa *sa);
+void ike_ike_schedule(struct ike *x, struct ike_sa *sa);
 /* ike_info.c: an empty INFORMATIONAL request (liveness check). */
 void ike_dpd_start(struct ike *x, struct ike_sa *sa);
 /* Start deleting SA: DELETE for the IKE SA to the client (retried), the

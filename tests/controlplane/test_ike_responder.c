@@ -962,7 +962,7 @@ check_auth_ok(const struct ini *c, const struct ike_msg *m, struct granted *g)
 static struct ike_sa *
 resp_sa(const struct ini *c)
 {
-	return ike_sa_by_spi_r(c->fx->ike, c->spi_r);
+	return ike_sa_by_spi(c->fx->ike, c->spi_r);
 }
 
 /* INIT then AUTH as WHO; the response opened into M (pointing into
@@ -2227,7 +2227,7 @@ test_ike_rekey(struct fx *f)
 			      msg.n);
 	}
 	sa = resp_sa(&c);
-	CHECK(ike_sa_by_spi_r(x, old.spi_r) == NULL && x->n_sa == 1 &&
+	CHECK(ike_sa_by_spi(x, old.spi_r) == NULL && x->n_sa == 1 &&
 	      sa != NULL && sa->state == IKE_S_ESTABLISHED,
 	      "old SA left or new SA gone");
 	CHECK(sa != NULL && x->head == sa && !strcmp(sa->identity,
@@ -2262,6 +2262,203 @@ out:
 		ike_sa_destroy(x, x->head, "test done");
 	CHECK(x->pool.used == 0 && f->cp.tm->n_tunnels == n_tun, "cleaned up");
 	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+/* The gateway's CREATE_CHILD_SA for a new IKE SA, received by C: its
+ * SPI, nonce and the DH secret with DH. 0, or -1. */
+static int
+take_gw_ike_rekey(struct ini *c, uint32_t msgid, uint8_t flags,
+		  struct ike_dh *dh, uint8_t spi[IKE_SPI_LEN], uint8_t *ni,
+		  size_t *ni_len, uint8_t *gir, size_t *glen)
+{
+	static struct ike_sa_pl pl;
+	uint8_t b[MSG_MAX];
+	size_t len = recv_wait(c, b, sizeof(b), 1500);
+	const struct ike_pl *p;
+	const char *why = "";
+
+	if (open_msg(c, b, len, IKE_CREATE_CHILD_SA, msgid, flags, &msg) < 0)
+		return -1;
+	p = ike_find(&msg, IKE_PL_SA, true);
+	CHECK(p != NULL && ike_dec_sa(p, &pl, &why) == 0 && pl.n == 1 &&
+	      pl.prop[0].proto == IKE_PROTO_IKE &&
+	      pl.prop[0].spi_len == IKE_SPI_LEN && pl.prop[0].n_xf == 3,
+	      "the gateway's IKE SA proposal: %s", why);
+	if (p == NULL || pl.n != 1)
+		return -1;
+	memcpy(spi, pl.prop[0].spi, IKE_SPI_LEN);
+	p = ike_find(&msg, IKE_PL_NONCE, true);
+	CHECK(p != NULL && p->len == IKE_NONCE_LEN, "Ni of the gateway");
+	if (p == NULL || p->len > IKE_NONCE_MAX)
+		return -1;
+	memcpy(ni, p->body, p->len);
+	*ni_len = p->len;
+	*glen = take_ke(&msg, IKE_DH_ECP256, dh, gir, IKE_MAX_DH_LEN);
+	return *glen ? 0 : -1;
+}
+
+/* Answer (or start) a CREATE_CHILD_SA for an IKE SA as C: SPI, nonce N
+ * (32 bytes), KE of DH. */
+static size_t
+ike_rekey_msg(struct ini *c, uint32_t msgid, uint8_t flags,
+	      const uint8_t spi[IKE_SPI_LEN], const uint8_t n[IKE_NONCE_LEN],
+	      const struct ike_dh *dh, uint8_t *out, size_t cap)
+{
+	uint8_t inner[MSG_MAX];
+	struct ike_out o;
+
+	ike_out_chain(&o, inner, sizeof(inner));
+	out_ike_rekey_sa(&o, spi);
+	ike_out_copy(&o, IKE_PL_NONCE, n, IKE_NONCE_LEN);
+	out_ke(&o, IKE_DH_ECP256, dh);
+	return seal_flags(c, IKE_CREATE_CHILD_SA, msgid, flags, inner, o.len,
+			  ike_out_first(&o), out, cap);
+}
+
+/* The gateway rekeys the IKE SA (RFC 7296 2.18): it becomes the new IKE
+ * SA's initiator (our SPI is its SPIr, its messages carry the I flag,
+ * SK_ei protects them), takes the tunnel and address over and deletes
+ * the old SA. Then both sides rekey that SA at once (2.8.2) with the
+ * client's exchange holding the lowest nonce: the client's new SA is
+ * the redundant one, the gateway's keeps the tunnel and the gateway
+ * deletes the old SA. */
+static void
+test_gw_ike_rekey(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint8_t b[MSG_MAX], resp[MSG_MAX], gw_spi[IKE_SPI_LEN], my_spi[IKE_SPI_LEN];
+	uint8_t gw_ni[IKE_NONCE_MAX], my_n[IKE_NONCE_LEN], gir[IKE_MAX_DH_LEN];
+	uint8_t gw2_spi[IKE_SPI_LEN], nc_spi[IKE_SPI_LEN];
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	struct ike_dh *dh2 = ike_dh_new(IKE_DH_ECP256);
+	struct ike_stats st = x->st;
+	char name[P2SGW_NAME_LEN] = "";
+	size_t ni_len = 0, glen = 0, len;
+	struct ike_sa *sa, *old, *nc;
+	static struct ini c2;
+	struct granted g;
+	struct ini c;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	if (dh == NULL || dh2 == NULL || connect_ok(&c, f, &pki.ec, &g) < 0)
+		goto out;
+	old = resp_sa(&c);
+	snprintf(name, sizeof(name), "%s", old->child.name);
+	ike_ike_rekey_start(x, old);
+	CHECK(old->irk.active && old->req != NULL, "no IKE SA rekey started");
+	if (take_gw_ike_rekey(&c, 0, 0, dh, gw_spi, gw_ni, &ni_len, gir,
+			      &glen) < 0)
+		goto out;
+	RAND_bytes(my_spi, sizeof(my_spi));
+	RAND_bytes(my_n, sizeof(my_n));
+	len = ike_rekey_msg(&c, 0, IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE,
+			    my_spi, my_n, dh, b, sizeof(b));
+	send_msg(&c, b, len);
+	/* the gateway deletes the old IKE SA right away */
+	len = recv_wait(&c, b, sizeof(b), 1500);
+	if (open_msg(&c, b, len, IKE_INFORMATIONAL, 1, 0, &msg) == 0) {
+		struct ike_del d = { 0 };
+		const char *why = "";
+
+		CHECK(msg.n == 2 && msg.pl[1].type == IKE_PL_DELETE &&
+		      ike_dec_delete(&msg.pl[1], &d, &why) == 0 &&
+		      d.proto == IKE_PROTO_IKE, "Delete(IKE) of the old SA");
+	}
+	sa = ike_sa_by_spi(x, gw_spi);
+	CHECK(sa != NULL && sa->initiator && !memcmp(sa->spi_i, gw_spi, 8) &&
+	      !memcmp(sa->spi_r, my_spi, 8) && sa->state == IKE_S_ESTABLISHED,
+	      "the gateway's new IKE SA");
+	CHECK(sa != NULL && sa->child.present && !strcmp(sa->child.name, name) &&
+	      sa->vip == g.vip && !strcmp(sa->identity, "ec.client.test") &&
+	      x->st.gw_ike_rekeys == st.gw_ike_rekeys + 1,
+	      "the new IKE SA does not hold the client");
+	len = seal_flags(&c, IKE_INFORMATIONAL, 1,
+			 IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE, NULL, 0,
+			 IKE_PL_NONE, b, sizeof(b));
+	CHECK(no_answer(&c, b, len) && resp_sa(&c) == NULL,
+	      "the old IKE SA stays after its DELETE was answered");
+	CHECK(tm_find(f->cp.tm, name) != NULL && pool_in_use(&x->pool, g.vip),
+	      "tunnel or VIP gone with the old IKE SA");
+
+	/* the new SA's keys, the client now its responder */
+	c2 = c;
+	memcpy(c2.spi_i, gw_spi, IKE_SPI_LEN);
+	memcpy(c2.spi_r, my_spi, IKE_SPI_LEN);
+	CHECK(ike_derive_keys(&c.suite, gw_ni, ni_len, my_n, sizeof(my_n), gir,
+			      glen, gw_spi, my_spi, c.k.d, c.k.d_len, &c2.k) == 0,
+	      "new keys");
+	c2.out = (struct ike_sk_dir){ c2.suite.encr, c2.suite.integ, c2.k.er,
+		NULL };
+	c2.in = (struct ike_sk_dir){ c2.suite.encr, c2.suite.integ, c2.k.ei,
+		NULL };
+	c2.iv_seq = 0;
+	len = seal_flags(&c2, IKE_INFORMATIONAL, 0, 0, NULL, 0, IKE_PL_NONE, b,
+			 sizeof(b));
+	if (open_msg(&c2, resp, xchg(&c2, b, len, resp, sizeof(resp)),
+		     IKE_INFORMATIONAL, 0, IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE,
+		     &msg) == 0)
+		CHECK(msg.n == 1, "answer on the new IKE SA");
+
+	/* collision: the gateway's rekey, then the client's with an
+	 * all-zero nonce (the lowest), then the answer to the gateway's */
+	sa = ike_sa_by_spi(x, gw_spi);
+	if (sa == NULL)
+		goto out;
+	ike_ike_rekey_start(x, sa);
+	if (take_gw_ike_rekey(&c2, 0, IKE_FLAG_INITIATOR, dh2, gw2_spi, gw_ni,
+			      &ni_len, gir, &glen) < 0)
+		goto out;
+	memset(my_n, 0, sizeof(my_n));
+	RAND_bytes(my_spi, sizeof(my_spi));
+	len = ike_rekey_msg(&c2, 1, 0, my_spi, my_n, dh, b, sizeof(b));
+	if (open_msg(&c2, resp, xchg(&c2, b, len, resp, sizeof(resp)),
+		     IKE_CREATE_CHILD_SA, 1, IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE,
+		     &msg) < 0)
+		goto out;
+	{
+		static struct ike_sa_pl pl;
+		const struct ike_pl *p = ike_find(&msg, IKE_PL_SA, true);
+		const char *why = "";
+
+		CHECK(p != NULL && ike_dec_sa(p, &pl, &why) == 0 && pl.n == 1 &&
+		      pl.prop[0].spi_len == IKE_SPI_LEN,
+		      "answer to the client's rekey: %s", why);
+		if (p == NULL || pl.n != 1)
+			goto out;
+		memcpy(nc_spi, pl.prop[0].spi, IKE_SPI_LEN);
+	}
+	nc = ike_sa_by_spi(x, nc_spi);
+	CHECK(x->st.ike_rekey_collisions == st.ike_rekey_collisions + 1 &&
+	      nc != NULL && !nc->initiator && nc->child.present,
+	      "the collision was not seen");
+	memset(my_n, 0xff, sizeof(my_n));
+	RAND_bytes(my_spi, sizeof(my_spi));
+	len = ike_rekey_msg(&c2, 0, IKE_FLAG_RESPONSE, my_spi, my_n, dh2, b,
+			    sizeof(b));
+	send_msg(&c2, b, len);
+	/* the gateway's SA stays: it takes the tunnel from the client's
+	 * and deletes the SA both rekeyed */
+	len = recv_wait(&c2, b, sizeof(b), 1500);
+	if (open_msg(&c2, b, len, IKE_INFORMATIONAL, 1, IKE_FLAG_INITIATOR,
+		     &msg) == 0)
+		CHECK(msg.n == 2 && msg.pl[1].type == IKE_PL_DELETE,
+		      "Delete of the SA both rekeyed");
+	sa = ike_sa_by_spi(x, gw2_spi);
+	nc = ike_sa_by_spi(x, nc_spi);
+	CHECK(sa != NULL && sa->initiator && sa->child.present &&
+	      !strcmp(sa->child.name, name) && sa->vip == g.vip &&
+	      nc != NULL && !nc->child.present && nc->vip == 0 &&
+	      x->st.gw_ike_rekeys == st.gw_ike_rekeys + 2,
+	      "after the collision the gateway's SA must hold the tunnel");
+out:
+	while (x->head != NULL)
+		ike_sa_destroy(x, x->head, "test done");
+	CHECK(x->pool.used == 0, "cleaned up");
+	ike_dh_free(dh);
+	ike_dh_free(dh2);
+	OPENSSL_cleanse(&c2, sizeof(c2));
 	ini_close(&c);
 }
 
@@ -2539,6 +2736,7 @@ main(void)
 				  "no CP");
 		test_child_rekey(&f);
 		test_ike_rekey(&f);
+		test_gw_ike_rekey(&f);
 	} else {
 		CHECK(0, "cannot set up the responder");
 	}

@@ -1077,6 +1077,66 @@ test_rekey_while_waiting(struct tunmgr *tm, const struct p2sgw_chan *c)
 	n_done = 0;
 }
 
+/* A rekey asked for while the last one only waits to drop its old
+ * inbound SA: queued, that wait cut short, then started; a third one in
+ * the meantime is refused. */
+static void
+test_rekey_queued(struct tunmgr *tm, const struct p2sgw_chan *c)
+{
+	struct tunnel *t = add_live(tm, c, "rkq", 19);
+	uint32_t first_in, second_in;
+	struct tun_keys k;
+	int e, rc;
+
+	if (t == NULL)
+		return;
+	first_in = t->sa_in;
+	CHECK(rekey(tm, "rkq", 0x5119, 0x6119, 19, 419, &e) == TM_PENDING,
+	      "first rekey: %s", rk_err);
+	second_in = t->sa_in;
+	ack_all(c, P2SGW_MSG_SA_IN_ADD, second_in);
+	tm_poll(tm);
+	sleep_ms(TM_REKEY_OUT_MS + 50);
+	tm_poll(tm);
+	ack_all(c, P2SGW_MSG_TUNNEL_SET_OUT, t->slot);
+	tm_poll(tm);
+	CHECK(t->rk == TM_RK_PREV_WAIT && tm_rekey_can_queue(t) &&
+	      tm_rekey_ready(tm, "rkq"), "phase %d", (int)t->rk);
+	rc = rekey(tm, "rkq", 0x5129, 0x6129, 29, 429, &e);
+	CHECK(rc == TM_PENDING && t->rk_next != NULL && t->rk == TM_RK_PREV_WAIT &&
+	      t->spec.spi_in == 0x5119, "second rekey not queued: %d %s", rc,
+	      rk_err);
+	CHECK(rekey(tm, "rkq", 0x5139, 0x6139, 30, 430, &e) == -1 && e == EBUSY &&
+	      !tm_rekey_ready(tm, "rkq"), "third rekey: errno %d %s", e, rk_err);
+	/* no TM_REKEY_PREV_MS wait now */
+	tm_poll(tm);
+	CHECK(t->rk == TM_RK_PREV, "phase %d after the queue", (int)t->rk);
+	ack_all(c, P2SGW_MSG_SA_IN_DEL, first_in);
+	tm_poll(tm);
+	CHECK(t->rk == TM_RK_IN && t->rk_next == NULL &&
+	      t->sa_in_prev == second_in && t->spec.spi_in == 0x5129 &&
+	      t->spec.spi_out == 0x6129, "queued rekey not started: phase %d",
+	      (int)t->rk);
+	ack_all(c, P2SGW_MSG_SA_IN_ADD, t->sa_in);
+	tm_poll(tm);
+	CHECK(n_done == 2 && done[0].token == 419 && done[0].err == 0 &&
+	      done[1].token == 429 && done[1].err == 0,
+	      "waiters: %u calls", n_done);
+	rk_keys(&k, 29);
+	CHECK(p2sgw_chan_sa_in(c, t->sa_in)->spi == 0x5129 &&
+	      key_is(p2sgw_chan_sa_in(c, t->sa_in), k.key_in, k.key_len),
+	      "the queued rekey's inbound SA");
+	tun_keys_wipe(&k);
+	/* removing the tunnel in the middle of it leaks nothing */
+	CHECK(tm_del(tm, "rkq", NULL, rk_err, sizeof(rk_err)) == TM_PENDING,
+	      "del: %s", rk_err);
+	ack_all(c, P2SGW_MSG_TUNNEL_DEL, t->slot);
+	tm_poll(tm);
+	CHECK(tm_find(tm, "rkq") == NULL && tm->n_rekeying == 0,
+	      "rkq left after its deletion");
+	n_done = 0;
+}
+
 /* The SA records' filled part, without this region's bookkeeping. */
 static void
 filled_part(struct p2sgw_sa *dst, const struct p2sgw_sa *src)
@@ -1220,6 +1280,7 @@ main(void)
 	test_rekey_nack(tm, &ch2);
 	test_rekey_then_delete(tm, &ch2);
 	test_rekey_while_waiting(tm, &ch2);
+	test_rekey_queued(tm, &ch2);
 	test_rekey_region_gone(tm);
 	tm_free(tm);
 	p2sgw_chan_close(&ch, true);

@@ -17,9 +17,13 @@
 # moves 40 MB each way: at least two CHILD and one IKE rekey, no ping
 # lost, transfers intact, a clean disconnect afterwards.
 #
-# --scenario gwrekey: ike.child_lifetime = 10 s and a client that would
-# not rekey for a day: the gateway rekeys the CHILD SA itself (PFS with
-# ecp384) and deletes the old one, while a ping runs and TCP moves data.
+# --scenario gwrekey: ike.child_lifetime = 10 s, ike.child_lifetime_kb =
+# 64 MiB, ike.ike_lifetime = 30 s and a client that would not rekey for a
+# day: the gateway rekeys the CHILD SA itself (PFS with ecp384) when the
+# dataplane reports its soft lifetime (time, and volume during 100 MB
+# each way) and deletes the old one, while a ping runs and TCP moves data;
+# then it rekeys the IKE SA (it becomes its initiator) and the tunnel
+# still carries TCP.
 #
 # --scenario frag: MTU 1280 between client and gateway and a client
 # certificate sent with its intermediate CA: both IKE_AUTH messages are
@@ -77,7 +81,7 @@ ecdsa) GW=gw-ec CLI=client-ec CA=ca-ec
 cbc) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256-sha256-modp2048 ESP_P=aes256-sha256 WANT_ESP=aes256-sha256 ;;
 gwrekey) GW=gw-ec CLI=client-ec CA=ca-ec
-     IKE_EXTRA="child_lifetime = 10; dpd_delay = 2;"
+     IKE_EXTRA="child_lifetime = 10; child_lifetime_kb = 65536; ike_lifetime = 30; dpd_delay = 2;"
      IKE_P=aes256gcm16-prfsha384-ecp384 ESP_P=aes256gcm16-ecp384 WANT_ESP=aes256gcm16 ;;
 rekey) GW=gw-rsa CLI=client-rsa CA=ca-rsa
      IKE_P=aes256gcm16-prfsha256-ecp256 ESP_P=aes256gcm16-ecp256 WANT_ESP=aes256gcm16 ;;
@@ -342,8 +346,29 @@ ping_no_loss() {
 }
 
 gw_rekeys_counted() {
-	ctl_json "(r['ike']['gw_child_rekeys'], r['ike']['gw_rekey_failed'])
-v = v if v[0] >= 1 and v[1] == 0 else None" ike
+	ctl_json "(r['ike']['gw_child_rekeys'], r['ike']['gw_rekey_failed'],
+	     r['ike']['soft_lifetime'])
+v = v if v[0] >= 2 and v[1] == 0 and v[2] >= 2 else None" ike
+}
+
+# The gateway's IKE SA rekey, at 85-95% of ike.ike_lifetime (30 s).
+gw_ike_rekeyed() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		if ctl_json "(r['ike']['gw_ike_rekeys'] >= 1 and
+		     r['ike']['gw_ike_rekey_failed'] == 0)" ike >/dev/null 2>&1; then
+			ctl_json "(r['ike']['gw_ike_rekeys'], r['ike']['established'])" ike
+			return 0
+		fi
+		sleep 0.1
+	done
+	ctl_json "(r['ike']['gw_ike_rekeys'], r['ike']['gw_ike_rekey_failed'])" ike
+	return 1
+}
+
+client_saw_ike_rekey() {
+	grep -q 'rekeyed between' "$WORK/charon-c1.log" &&
+	echo "the client took the gateway's IKE SA rekey"
 }
 
 client_answered_rekey() {
@@ -513,13 +538,17 @@ if [ "$SCENARIO" = gwrekey ]; then
 		abort "the strongSwan client did not connect"
 	step "ping through the tunnel to 10.10.0.10" it_ping_some "$NS_CLI" 10.10.0.10
 	ping_during 12
-	MB=40
+	MB=100
 	sleep 6
 	step "TCP client -> server across our rekey" tcp_up
 	step "TCP server -> client across our rekey" tcp_down
 	step "no ping lost across our rekey" ping_no_loss
-	step "the gateway rekeyed the CHILD SA" gw_rekeys_counted
+	step "the dataplane asked, the gateway rekeyed the CHILD SA" gw_rekeys_counted
 	step "the client took part" client_answered_rekey
+	step "the gateway rekeys the IKE SA at ike.ike_lifetime" gw_ike_rekeyed
+	step "the client took our IKE SA rekey" client_saw_ike_rekey
+	MB=20
+	step "TCP client -> server on the IKE SA we made" tcp_up
 	step "client disconnects: nothing left installed" down c1
 elif [ "$SCENARIO" = cap ]; then
 	step "first client" connect_leave c1
