@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PKGS=(meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
       libdpdk-dev dpdk libipsec-mb-dev libssl-dev libconfig-dev libpcap-dev
       libjson-c-dev python3-scapy python3-cryptography iproute2 iputils-ping
-      nftables socat procps openssl
+      nftables conntrack socat procps openssl
       strongswan-charon strongswan-swanctl strongswan-pki
       libcharon-extra-plugins libstrongswan-standard-plugins)
 

@@ -34,9 +34,9 @@
 # DPD in this run), a third is refused with NO_ADDITIONAL_SAS, and the
 # first two are still established and installed.
 #
-# --scenario nat: the client sits behind a NAT (a namespace rewriting
-# addresses and ports with nft, without connection tracking so that the
-# test can change the mapping at will): NAT detected for real, IKE floats
+# --scenario nat: the client sits behind a NAT (a namespace with nft
+# masquerade; the test changes the mapping by giving it new ports and
+# deleting the old conntrack entries): NAT detected for real, IKE floats
 # to 4500, the CHILD SA is ESP in UDP to the NAT's port; then the NAT
 # gives the client a new port in the middle of a ping: the dataplane
 # reports the new mapping, the gateway sends there, pings keep coming
@@ -105,7 +105,8 @@ esac
 export IKE_RETRANSMIT_TRIES=${IKE_RETRANSMIT_TRIES:-4}
 
 it_require_root
-it_require_tools socat ip taskset ping ss sha256sum swanctl pki openssl nft
+it_require_tools socat ip taskset ping ss sha256sum swanctl pki openssl nft \
+	conntrack
 for b in "$DP_BIN" "$CP_BIN" "$CTL_BIN"; do
 	[ -x "$b" ] || it_fail "binary '$b' not found (build first)"
 done
@@ -436,34 +437,26 @@ flood_capped() {
 v = v if v[0] <= 31 and v[1] >= 50 and v[2] >= 20 else None" ike
 }
 
-# nat_map PORT500 PORT4500: the NAT box (the client namespace, 172.16.10.2
-# outside) maps the home client 192.168.77.2's UDP 500 and 4500 to those
-# ports, without connection tracking, so that the test can give the
-# client a new mapping at once (as a NAT does when a mapping times out or
-# the box restarts). The rewritten UDP checksum is cleared: the gateway
-# sends ESP in UDP without one (RFC 3948), which payload rewriting would
-# otherwise turn into a wrong one.
+# nat_map P500 P4500: the NAT namespace (the client namespace, 172.16.10.2
+# outside) masquerades the home client 192.168.77.2, its UDP 500 and 4500
+# as those ports (nft masquerade with connection tracking), and forgets
+# the mappings it had (conntrack -D), so that the client's next packet
+# gets the new one, as when a NAT's mapping times out or the box restarts.
 nat_map() {
-	ip netns exec "$NS_CLI" nft -f - <<EOF
+	ip netns exec "$NS_CLI" nft -f - <<EOF || return 1
 table ip p2nat
 delete table ip p2nat
 table ip p2nat {
-	chain raw {
-		type filter hook prerouting priority raw; policy accept;
-		notrack
-	}
-	chain in {
-		type filter hook prerouting priority mangle; policy accept;
-		ip daddr 172.16.10.2 udp dport $1 ip daddr set 192.168.77.2 udp dport set 500 udp checksum set 0
-		ip daddr 172.16.10.2 udp dport $2 ip daddr set 192.168.77.2 udp dport set 4500 udp checksum set 0
-	}
-	chain out {
-		type filter hook postrouting priority srcnat; policy accept;
-		ip saddr 192.168.77.2 udp sport 500 ip saddr set 172.16.10.2 udp sport set $1
-		ip saddr 192.168.77.2 udp sport 4500 ip saddr set 172.16.10.2 udp sport set $2
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr 192.168.77.2 udp sport 500 masquerade to :$1
+		ip saddr 192.168.77.2 udp sport 4500 masquerade to :$2
+		ip saddr 192.168.77.2 masquerade
 	}
 }
 EOF
+	ip netns exec "$NS_CLI" conntrack -D -s 192.168.77.2 >/dev/null 2>&1
+	return 0
 }
 
 nat_topology() {
