@@ -348,6 +348,7 @@ ike_sa_free(struct ike *x, struct ike_sa *sa)
 	free_buf(&sa->last_resp, &sa->last_resp_len);
 	free_buf(&sa->req, &sa->req_len);
 	free_buf(&sa->pending, &sa->pending_len);
+	free_buf(&sa->defer, &sa->defer_len);
 	free(sa->resp_frag_len);
 	ike_frag_rx_free(sa->frag_rx);
 	ike_dh_free(sa->rk.dh);
@@ -1362,7 +1363,7 @@ ike_show_stats(struct ike *x, struct jw *w)
 	S(cookies_sent); S(cookies_ok); S(cookies_bad); S(half_open_refused);
 	S(gw_child_rekeys); S(gw_rekey_failed); S(lifetime_expired);
 	S(soft_lifetime); S(gw_ike_rekeys); S(gw_ike_rekey_failed);
-	S(ike_rekey_collisions); S(redundant_deleted);
+	S(ike_rekey_collisions); S(redundant_deleted); S(child_rekey_collisions);
 #undef S
 	jw_end_obj(w);
 }

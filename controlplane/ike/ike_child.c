@@ -173,9 +173,12 @@ child_response(struct ike *x, struct ike_sa *sa, const struct child_req *r,
 	return o->overflow ? -1 : 0;
 }
 
+/* Answer the client's CHILD SA rekey R (request M) with our nonce NR_IN
+ * (NULL: a fresh one). INSTALL false: the client's SA lost a collision;
+ * answered as usual but never installed (the client deletes it). */
 static void
 rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
-	    const struct child_req *r)
+	    const struct child_req *r, const uint8_t *nr_in, bool install)
 {
 	struct tm_waiter w = { child_done, x, ike_sa_token(sa) };
 	uint8_t nr[IKE_NONCE_LEN], gir[IKE_MAX_DH_LEN];
@@ -214,8 +217,10 @@ rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 	}
 	sa->child.new_spi_in = ike_alloc_spi(x);
 	sa->child.new_spi_out = ike_get32(c.spi);
+	if (nr_in != NULL)
+		memcpy(nr, nr_in, sizeof(nr));
 	if (sa->child.new_spi_in == 0 || sa->child.new_spi_out < P2SGW_SPI_MIN ||
-	    RAND_bytes(nr, sizeof(nr)) != 1) {
+	    (nr_in == NULL && RAND_bytes(nr, sizeof(nr)) != 1)) {
 		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "no SPI or nonce");
 		return;
 	}
@@ -244,6 +249,18 @@ rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 	}
 	ike_split_keymat(km, suite, &k);
 	OPENSSL_cleanse(km, sizeof(km));
+	if (!install) {
+		tun_keys_wipe(&k);
+		sa->child.red_spi_in = sa->child.new_spi_in;
+		sa->child.red_spi_out = sa->child.new_spi_out;
+		ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+		OPENSSL_cleanse(x->ibuf, o.len);
+		x->st.redundant_deleted++;
+		SA_LOG(CP_LOG_INFO, sa, "the client's CHILD SA rekey lost the "
+		       "collision: answered, not installed (SPIs 0x%08x/0x%08x)",
+		       sa->child.red_spi_in, sa->child.red_spi_out);
+		return;
+	}
 	free(sa->pending);
 	sa->pending = malloc(o.len);
 	if (sa->pending == NULL) {
@@ -445,12 +462,37 @@ ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	if (sa->rk.active) {
-		/* both sides rekey at once: ours goes on (RFC 7296 2.25) */
-		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE,
-		       "we are rekeying this CHILD SA ourselves");
+		/* both sides rekey at once (RFC 7296 2.8.1): this one is
+		 * answered when ours is, once the nonces tell which stays */
+		const struct ike_pl *f = NULL, *l = NULL;
+
+		if (sa->defer != NULL) {
+			x->st.rx_retransmit++;
+			return;
+		}
+		for (unsigned i = 0; i < m->n; i++)
+			if (m->pl[i].inner) {
+				f = f ? f : &m->pl[i];
+				l = &m->pl[i];
+			}
+		if (f == NULL || (sa->defer = malloc((size_t)(l->body + l->len -
+							     f->body) +
+						    IKE_GEN_HDR_LEN)) == NULL) {
+			refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE,
+			       "we are rekeying this CHILD SA ourselves");
+			return;
+		}
+		sa->defer_len = (size_t)(l->body + l->len - f->body) +
+				IKE_GEN_HDR_LEN;
+		memcpy(sa->defer, f->body - IKE_GEN_HDR_LEN, sa->defer_len);
+		sa->defer_first = f->type;
+		sa->defer_hdr = m->hdr;
+		x->st.child_rekey_collisions++;
+		SA_LOG(CP_LOG_INFO, sa, "CHILD SA rekey collision: the client's "
+		       "waits for the answer to ours");
 		return;
 	}
-	rekey_child(x, sa, m, &r);
+	rekey_child(x, sa, m, &r, NULL, true);
 }
 
 /* ---- the gateway rekeys the CHILD SA ---- */
@@ -640,6 +682,42 @@ gw_rekey_done(void *arg, uint64_t token, int err, const char *msg)
 static void ike_rekey_response(struct ike *x, struct ike_sa *sa,
 			       struct ike_msg *m);
 
+/* The client's deferred CHILD SA rekey, answered now with our nonce NR
+ * (NULL: fresh); INSTALL as for rekey_child(). Its nonce into NI/NI_LEN
+ * when they are not NULL, without answering. 0, or -1 when there is none
+ * or it no longer parses. */
+static int
+deferred(struct ike *x, struct ike_sa *sa, const uint8_t *nr, bool install,
+	 uint8_t *ni, size_t *ni_len)
+{
+	static struct ike_msg m;
+	struct child_req r;
+	const char *why = "";
+
+	if (sa->defer == NULL)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.hdr = sa->defer_hdr;
+	if (ike_parse_inner(&m, sa->defer_first, sa->defer, sa->defer_len,
+			    &why) < 0 || decode(&m, &r, &why) < 0) {
+		free(sa->defer);
+		sa->defer = NULL;
+		sa->defer_len = 0;
+		return -1;
+	}
+	if (ni != NULL) {
+		memcpy(ni, r.nonce->body, r.nonce->len);
+		*ni_len = r.nonce->len;
+		return 0;
+	}
+	rekey_child(x, sa, &m, &r, nr, install);
+	OPENSSL_cleanse(sa->defer, sa->defer_len);
+	free(sa->defer);
+	sa->defer = NULL;
+	sa->defer_len = 0;
+	return 0;
+}
+
 /* The client's answer to our CREATE_CHILD_SA. */
 void
 ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
@@ -677,6 +755,7 @@ ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 				goto retry;
 			rk_clear(sa);
 			sa->child.rekey_due_ns = loop_now(x->loop);
+			deferred(x, sa, NULL, true, NULL, NULL);
 			return;
 		}
 	if (decode(m, &r, &why) < 0)
@@ -715,6 +794,46 @@ ike_child_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 	memcpy(k.key_in, km + ek + ak, ek);
 	memcpy(k.auth_in, km + 2 * ek + ak, ak);
 	OPENSSL_cleanse(km, sizeof(km));
+	if (sa->defer != NULL) {
+		/* Both rekeyed (RFC 7296 2.8.1): the exchange with the lowest
+		 * of the four nonces made the redundant SA, which its
+		 * initiator deletes; the other is installed. */
+		uint8_t bni[IKE_NONCE_MAX], bnr[IKE_NONCE_LEN];
+		const uint8_t *lo = sa->rk.ni, *blo = bnr;
+		size_t bni_len = 0, lo_len = sizeof(sa->rk.ni), blo_len = sizeof(bnr);
+		uint32_t ours = sa->rk.spi_in;
+
+		if (RAND_bytes(bnr, sizeof(bnr)) == 1 &&
+		    deferred(x, sa, NULL, false, bni, &bni_len) == 0) {
+			if (nonce_cmp(r.nonce->body, r.nonce->len, lo, lo_len) < 0) {
+				lo = r.nonce->body;
+				lo_len = r.nonce->len;
+			}
+			if (nonce_cmp(bni, bni_len, blo, blo_len) < 0) {
+				blo = bni;
+				blo_len = bni_len;
+			}
+			if (nonce_cmp(lo, lo_len, blo, blo_len) < 0) {
+				struct ike_out d;
+
+				/* ours is redundant: the client's is
+				 * installed and answered, ours deleted */
+				tun_keys_wipe(&k);
+				rk_clear(sa);
+				x->st.redundant_deleted++;
+				SA_LOG(CP_LOG_INFO, sa, "our CHILD SA rekey lost "
+				       "the collision: deleting SPI 0x%08x", ours);
+				deferred(x, sa, bnr, true, NULL, NULL);
+				ike_out_chain(&d, x->ibuf, sizeof(x->ibuf));
+				if (ike_out_delete(&d, IKE_PROTO_ESP, ours) == 0)
+					ike_send_sk(x, sa, IKE_INFORMATIONAL,
+						    sa->my_next++, false, &d);
+				return;
+			}
+			deferred(x, sa, bnr, false, NULL, NULL);
+		}
+		OPENSSL_cleanse(bnr, sizeof(bnr));
+	}
 	sa->child.new_spi_in = sa->rk.spi_in;
 	sa->child.new_spi_out = ike_get32(r.sa.prop[0].spi);
 	sa->rk_group = sa->rk.group;	/* what worked, next time too */
@@ -754,6 +873,7 @@ retry:
 	SA_LOG(CP_LOG_NOTICE, sa, "the client refused our CHILD SA rekey (%s):"
 	       " again in 10 s", why ? why : "?");
 	sa->child.rekey_due_ns = loop_now(x->loop) + 10 * 1000000000ull;
+	deferred(x, sa, NULL, true, NULL, NULL);
 }
 
 /* ---- the gateway rekeys the IKE SA (RFC 7296 1.3.2, 2.18) ---- */

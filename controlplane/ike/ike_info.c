@@ -30,7 +30,7 @@ remove_child(struct ike *x, struct ike_sa *sa)
 void
 ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 {
-	bool del_ike = false, del_child = false, del_old = false;
+	bool del_ike = false, del_child = false, del_old = false, del_red = false;
 	struct ike_out in;
 	const char *why;
 
@@ -55,6 +55,9 @@ ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 			 * by itself; answer with our half of it */
 			else if (spi != 0 && spi == sa->child.old_spi_out)
 				del_old = true;
+			/* the client's SA that lost a rekey collision */
+			else if (spi != 0 && spi == sa->child.red_spi_out)
+				del_red = true;
 		}
 	}
 	ike_out_chain(&in, x->ibuf, sizeof(x->ibuf));
@@ -69,6 +72,10 @@ ike_info_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 	if (del_old) {
 		ike_out_delete(&in, IKE_PROTO_ESP, sa->child.old_spi_in);
 		sa->child.old_spi_in = sa->child.old_spi_out = 0;
+	}
+	if (del_red) {
+		ike_out_delete(&in, IKE_PROTO_ESP, sa->child.red_spi_in);
+		sa->child.red_spi_in = sa->child.red_spi_out = 0;
 	}
 	if (del_child) {
 		ike_out_delete(&in, IKE_PROTO_ESP, sa->child.spi_in);

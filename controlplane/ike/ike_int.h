@@ -71,6 +71,9 @@ struct ike_child {
 	uint32_t spi_in, spi_out;	/* ours, the client's */
 	uint32_t old_spi_in, old_spi_out;	/* before the last rekey */
 	uint32_t new_spi_in, new_spi_out;	/* a rekey waiting for the dataplane */
+	/* the client's half of a rekey collision it lost (RFC 7296 2.8.1):
+	 * answered, never installed, its DELETE expected */
+	uint32_t red_spi_in, red_spi_out;
 	uint32_t rekeys;
 	uint64_t installed_ns;		/* installed or last rekeyed */
 	uint64_t rekey_due_ns;		/* we rekey it then unless the client did */
@@ -154,6 +157,13 @@ struct ike_sa {
 		bool delete_old;	/* DELETE of the old SA is due */
 		uint32_t old_spi_in;
 	} rk;
+	/* A client's CHILD SA rekey that came while ours was in flight
+	 * (RFC 7296 2.8.1): its decrypted payloads, answered once ours is,
+	 * when the four nonces say which of the two stays. */
+	uint8_t *defer;
+	size_t defer_len;
+	uint8_t defer_first;
+	struct ike_hdr defer_hdr;
 	/* The group our next rekey offers for PFS: 0 none, UINT16_MAX not
 	 * chosen yet (the IKE SA's, when the ESP policy allows it). */
 	uint16_t rk_group;
@@ -199,7 +209,7 @@ struct ike_stats {
 	uint64_t cookies_sent, cookies_ok, cookies_bad, half_open_refused;
 	uint64_t gw_child_rekeys, gw_rekey_failed, lifetime_expired;
 	uint64_t soft_lifetime, gw_ike_rekeys, gw_ike_rekey_failed;
-	uint64_t ike_rekey_collisions, redundant_deleted;
+	uint64_t ike_rekey_collisions, redundant_deleted, child_rekey_collisions;
 };
 
 struct ike {

@@ -2462,6 +2462,160 @@ out:
 	ini_close(&c);
 }
 
+/* The gateway's CREATE_CHILD_SA rekeying our CHILD SA (request MSGID):
+ * its new inbound SPI, nonce, and its KE group (0: no PFS) with the
+ * secret against DH (a fresh key of that group into *DH). 0, or -1. */
+static int
+take_gw_child_rekey(struct ini *c, uint32_t msgid, uint32_t *spi, uint8_t *ni,
+		    size_t *ni_len, uint16_t *group, struct ike_dh **dh,
+		    uint8_t *gir, size_t *glen)
+{
+	static struct ike_sa_pl pl;
+	uint8_t b[MSG_MAX];
+	size_t len = recv_wait(c, b, sizeof(b), 1500);
+	const struct ike_pl *p;
+	struct ike_ke ke = { 0 };
+	const char *why = "";
+
+	if (open_msg(c, b, len, IKE_CREATE_CHILD_SA, msgid, 0, &msg) < 0)
+		return -1;
+	p = ike_find(&msg, IKE_PL_SA, true);
+	CHECK(p != NULL && ike_dec_sa(p, &pl, &why) == 0 && pl.n == 1 &&
+	      pl.prop[0].proto == IKE_PROTO_ESP &&
+	      pl.prop[0].spi_len == IKE_ESP_SPI_LEN, "ESP proposal: %s", why);
+	if (p == NULL || pl.n != 1)
+		return -1;
+	*spi = ike_get32(pl.prop[0].spi);
+	p = ike_find(&msg, IKE_PL_NONCE, true);
+	if (p == NULL || p->len > IKE_NONCE_MAX)
+		return -1;
+	memcpy(ni, p->body, p->len);
+	*ni_len = p->len;
+	*group = 0;
+	*glen = 0;
+	p = ike_find(&msg, IKE_PL_KE, true);
+	if (p == NULL)
+		return 0;
+	if (ike_dec_ke(p, &ke, &why) < 0 || (*dh = ike_dh_new(ke.group)) == NULL ||
+	    ike_dh_shared(*dh, ke.data, ke.len, gir, IKE_MAX_DH_LEN, glen) < 0)
+		return -1;
+	*group = ke.group;
+	return 0;
+}
+
+/* Both sides rekey the CHILD SA at once (RFC 7296 2.8.1); the lowest of
+ * the four nonces marks the redundant SA. GW_STAYS: the client's request
+ * carries the all-zero nonce, so its SA is redundant (answered as usual,
+ * never installed); the gateway installs its own and deletes the old SA.
+ * Otherwise the client's answer to the gateway carries it: the gateway's
+ * SA is redundant and deleted, the client's installed. */
+static void
+child_collision(struct fx *f, bool gw_stays)
+{
+	struct ike *x = f->ike;
+	struct ike_stats st = x->st;
+	uint8_t b[MSG_MAX], inner[MSG_MAX], resp[MSG_MAX], first = 0;
+	uint8_t gw_ni[IKE_NONCE_MAX], my_n[IKE_NONCE_LEN], gir[IKE_MAX_DH_LEN];
+	uint32_t gw_spi = 0, mine, theirs;
+	struct ike_dh *dh = NULL;
+	char name[P2SGW_NAME_LEN] = "";
+	size_t ni_len = 0, glen = 0, len;
+	struct child_opt opt = { 0 };
+	struct ike_sa *sa;
+	struct tunnel *t;
+	struct granted g;
+	uint16_t group = 0;
+	struct ini c;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	if (connect_ok(&c, f, &pki.ec, &g) < 0)
+		goto out;
+	sa = resp_sa(&c);
+	snprintf(name, sizeof(name), "%s", sa->child.name);
+	mine = c.esp_spi;
+	theirs = g.esp_spi;
+	ike_child_rekey_start(x, sa);
+	if (take_gw_child_rekey(&c, 0, &gw_spi, gw_ni, &ni_len, &group, &dh,
+				gir, &glen) < 0)
+		goto out;
+	/* our own rekey of the same CHILD SA: no answer while the
+	 * gateway's is open */
+	opt = (struct child_opt){ .rekey_spi = mine, .spi = 0x0b000001,
+		.groups = { group }, .ke = group };
+	memset(my_n, gw_stays ? 0x00 : 0xff, sizeof(my_n));
+	len = build_child(&opt, my_n, dh, inner, sizeof(inner), &first);
+	len = seal(&c, IKE_CREATE_CHILD_SA, 2, inner, len, first, b, sizeof(b));
+	CHECK(no_answer(&c, b, len), "the client's rekey answered too early");
+	CHECK(x->st.child_rekey_collisions == st.child_rekey_collisions + 1,
+	      "the collision was not seen");
+	/* the answer to the gateway's; the client's request is answered */
+	opt = (struct child_opt){ .spi = 0x0b000002, .groups = { group },
+		.ke = group };
+	memset(my_n, gw_stays ? 0xff : 0x00, sizeof(my_n));
+	len = build_child(&opt, my_n, dh, inner, sizeof(inner), &first);
+	len = seal_flags(&c, IKE_CREATE_CHILD_SA, 0,
+			 IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE, inner, len,
+			 first, b, sizeof(b));
+	send_msg(&c, b, len);
+	len = recv_wait(&c, resp, sizeof(resp), 1500);
+	if (open_msg(&c, resp, len, IKE_CREATE_CHILD_SA, 2,
+		     IKE_FLAG_RESPONSE, &msg) == 0)
+		CHECK(ike_find(&msg, IKE_PL_SA, true) != NULL &&
+		      ike_count(&msg, IKE_PL_NOTIFY, true) == 0,
+		      "the client's rekey not answered as usual");
+	/* then the gateway's DELETE: of the old SA, or of its own */
+	len = recv_wait(&c, b, sizeof(b), 1500);
+	if (open_msg(&c, b, len, IKE_INFORMATIONAL, 1, 0, &msg) == 0) {
+		struct ike_del d = { 0 };
+		const char *why = "";
+
+		CHECK(msg.n == 2 && msg.pl[1].type == IKE_PL_DELETE &&
+		      ike_dec_delete(&msg.pl[1], &d, &why) == 0 && d.n_spi == 1 &&
+		      ike_get32(d.spis) == (gw_stays ? theirs : gw_spi),
+		      "Delete of %#x expected", gw_stays ? theirs : gw_spi);
+	}
+	sa = resp_sa(&c);
+	t = tm_find(f->cp.tm, name);
+	CHECK(sa != NULL && t != NULL && x->st.redundant_deleted ==
+	      st.redundant_deleted + 1, "tunnel or IKE SA gone");
+	if (sa == NULL || t == NULL)
+		goto out;
+	if (gw_stays)
+		CHECK(t->spec.spi_in == gw_spi && t->spec.spi_out == 0x0b000002 &&
+		      sa->child.red_spi_out == 0x0b000001 &&
+		      sa->child.red_spi_in != 0,
+		      "the gateway's SA must be installed: %#x/%#x",
+		      t->spec.spi_in, t->spec.spi_out);
+	else
+		CHECK(t->spec.spi_out == 0x0b000001 && t->spec.spi_in != gw_spi &&
+		      t->spec.spi_in != theirs,
+		      "the client's SA must be installed: %#x/%#x",
+		      t->spec.spi_in, t->spec.spi_out);
+	if (gw_stays) {
+		/* the client deletes its redundant SA: the tunnel stays */
+		uint32_t red = sa->child.red_spi_in;
+
+		delete_esp(&c, 3, 0x0b000001, red);
+		CHECK(tm_find(f->cp.tm, name) != NULL && resp_sa(&c) != NULL &&
+		      resp_sa(&c)->child.present, "the tunnel went with the "
+		      "redundant SA");
+	}
+out:
+	while (x->head != NULL)
+		ike_sa_destroy(x, x->head, "test done");
+	OPENSSL_cleanse(gir, sizeof(gir));
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
+static void
+test_child_collision(struct fx *f)
+{
+	child_collision(f, true);
+	child_collision(f, false);
+}
+
 /* Fragments (RFC 7383), each a datagram. */
 struct frags {
 	uint8_t b[24][1500];
@@ -2737,6 +2891,7 @@ main(void)
 		test_child_rekey(&f);
 		test_ike_rekey(&f);
 		test_gw_ike_rekey(&f);
+		test_child_collision(&f);
 	} else {
 		CHECK(0, "cannot set up the responder");
 	}
