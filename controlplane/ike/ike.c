@@ -1120,9 +1120,10 @@ on_dpd_scan(struct loop *l, struct loop_timer *tm)
 			continue;
 		/* an IKE SA whose CHILD SA moved to its successor waits for
 		 * its DELETE (or its lifetime) */
-		if (sa->req != NULL || sa->child_pending || !sa->child.present)
+		if (sa->req != NULL || sa->child_pending ||
+		    (!sa->child.present && sa->vip == 0))
 			continue;
-		if (now >= sa->child.rekey_due_ns)
+		if (sa->child.present && now >= sa->child.rekey_due_ns)
 			ike_child_rekey_start(x, sa);
 		else if (now >= sa->ike_rekey_due_ns)
 			ike_ike_rekey_start(x, sa);
@@ -1364,6 +1365,7 @@ ike_show_stats(struct ike *x, struct jw *w)
 	S(gw_child_rekeys); S(gw_rekey_failed); S(lifetime_expired);
 	S(soft_lifetime); S(gw_ike_rekeys); S(gw_ike_rekey_failed);
 	S(ike_rekey_collisions); S(redundant_deleted); S(child_rekey_collisions);
+	S(new_children);
 #undef S
 	jw_end_obj(w);
 }

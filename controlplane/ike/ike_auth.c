@@ -438,21 +438,28 @@ refuse_child(struct ike *x, struct ike_sa *sa, const struct ike_msg *m,
 	ike_delete_start(x, sa, ike_notify_name(notify));
 }
 
-/* Fill the tunnel and hand it to the tunnel manager. */
-static int
-install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
-	      enum p2sgw_suite suite, char *err, size_t errlen)
+int
+ike_install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
+		  enum p2sgw_suite suite, tm_done_fn fn, const uint8_t *ni,
+		  size_t ni_len, const uint8_t *nr, size_t nr_len,
+		  const uint8_t *gir, size_t glen, char *err, size_t errlen)
 {
 	const struct p2sgw_config *cfg = &x->cp->cfg;
-	struct tm_waiter w = { on_child_done, x, ike_sa_token(sa) };
+	struct tm_waiter w = { fn, x, ike_sa_token(sa) };
 	uint8_t km[2 * (P2SGW_MAX_KEY_LEN + P2SGW_MAX_AUTH_KEY_LEN)];
 	size_t kmlen = 2 * (tun_key_len(suite) + tun_auth_key_len(suite));
 	struct tun_spec s = { 0 };
 	struct tun_keys k;
 	int rc;
 
-	snprintf(s.name, sizeof(s.name), "ike-%llu",
-		 (unsigned long long)sa->id);
+	/* ike-ID, then ike-ID.N for the CHILD SAs a client creates after
+	 * deleting its first (the old tunnel may still be leaving) */
+	if (sa->n_children++ == 0)
+		snprintf(s.name, sizeof(s.name), "ike-%llu",
+			 (unsigned long long)sa->id);
+	else
+		snprintf(s.name, sizeof(s.name), "ike-%llu.%u",
+			 (unsigned long long)sa->id, sa->n_children);
 	s.vip = sa->vip;
 	s.peer = sa->addr.peer;
 	s.suite = suite;
@@ -469,9 +476,8 @@ install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
 		snprintf(err, errlen, "client's ESP SPI %u is reserved", s.spi_out);
 		return -1;
 	}
-	if (ike_child_keymat(sa->suite.prf, sa->k.d, sa->k.d_len, NULL, 0,
-			     sa->ni, sa->ni_len, sa->nr, IKE_NONCE_LEN, km,
-			     kmlen) < 0) {
+	if (ike_child_keymat(sa->suite.prf, sa->k.d, sa->k.d_len, gir, glen,
+			     ni, ni_len, nr, nr_len, km, kmlen) < 0) {
 		snprintf(err, errlen, "KEYMAT derivation failed");
 		return -1;
 	}
@@ -631,7 +637,9 @@ ike_auth_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		       "cannot build the response");
 		return;
 	}
-	rc = install_child(x, sa, &c, suite, err, sizeof(err));
+	rc = ike_install_child(x, sa, &c, suite, on_child_done, sa->ni,
+			       sa->ni_len, sa->nr, IKE_NONCE_LEN, NULL, 0, err,
+			       sizeof(err));
 	if (rc < 0) {
 		x->st.install_failed++;
 		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, err);

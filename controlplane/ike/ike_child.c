@@ -287,6 +287,143 @@ rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 		child_done(x, ike_sa_token(sa), 0, NULL);
 }
 
+/* ---- a new CHILD SA after the client deleted its only one ---- */
+
+static void
+new_child_done(void *arg, uint64_t token, int err, const char *msg)
+{
+	struct ike *x = arg;
+	struct ike_sa *sa = ike_sa_by_token(x, token);
+	struct ike_out in;
+	struct ike_msg m;
+
+	if (sa == NULL || !sa->child_pending)
+		return;
+	sa->child_pending = false;
+	if (err != 0) {
+		x->st.install_failed++;
+		sa->child.present = false;
+		SA_LOG(CP_LOG_WARNING, sa, "the dataplane refused the new CHILD "
+		       "SA: %s", msg ? msg : "?");
+		memset(&m, 0, sizeof(m));
+		m.hdr.exchange = IKE_CREATE_CHILD_SA;
+		m.hdr.msgid = sa->peer_next;
+		free(sa->pending);
+		sa->pending = NULL;
+		sa->pending_len = 0;
+		ike_respond_error(x, sa, &m, IKE_N_TEMPORARY_FAILURE);
+		return;
+	}
+	ike_child_schedule(x, sa);
+	in = (struct ike_out){ .buf = sa->pending, .cap = sa->pending_len,
+		.len = sa->pending_len, .first = sa->pending_first };
+	ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->peer_next, true, &in);
+	OPENSSL_cleanse(sa->pending, sa->pending_len);
+	free(sa->pending);
+	sa->pending = NULL;
+	sa->pending_len = 0;
+	x->st.new_children++;
+	SA_LOG(CP_LOG_NOTICE, sa, "new CHILD SA %s for '%s': SPIs "
+	       "0x%08x/0x%08x", sa->child.name, sa->identity, sa->child.spi_in,
+	       sa->child.spi_out);
+}
+
+/* CREATE_CHILD_SA without REKEY_SA on an IKE SA whose CHILD SA the
+ * client deleted (strongSwan does that after a failed rekey): the same
+ * virtual IP, an ESP proposal of the policy, PFS when it sends KE. */
+static void
+new_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
+	  const struct child_req *r)
+{
+	uint8_t nr[IKE_NONCE_LEN], gir[IKE_MAX_DH_LEN];
+	size_t glen = 0;
+	struct ike_choice c;
+	enum p2sgw_suite suite;
+	struct ike_out o;
+	char err[TM_FAIL_LEN];
+	int rc;
+
+	if (!r->has_ts) {
+		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "no traffic selectors");
+		return;
+	}
+	switch (ike_pick_esp(&x->cp->cfg, &r->sa, r->has_ke ? r->ke.group : 0,
+			     &c, &suite)) {
+	case IKE_PICK_OK:
+		break;
+	case IKE_PICK_KE:
+		break;			/* c.dh names the group we want */
+	default:
+		refuse(x, sa, m, IKE_N_NO_PROPOSAL_CHOSEN,
+		       "no ESP proposal allowed by ike.esp_proposals");
+		return;
+	}
+	if (r->has_ke && c.dh != r->ke.group) {
+		uint8_t g[2];
+
+		ike_put16(g, c.dh);
+		x->st.invalid_ke++;
+		ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+		ike_out_notify(&o, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+		return;
+	}
+	sa->child.new_spi_in = ike_alloc_spi(x);
+	sa->child.new_spi_out = ike_get32(c.spi);
+	if (sa->child.new_spi_in == 0 || sa->child.new_spi_out < P2SGW_SPI_MIN ||
+	    RAND_bytes(nr, sizeof(nr)) != 1) {
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "no SPI or nonce");
+		return;
+	}
+	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
+	if (r->has_ke && pfs(x, sa, r, c.dh, gir, sizeof(gir), &glen, &o) < 0) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "invalid KE");
+		return;
+	}
+	rc = child_response(x, sa, r, &c, nr, &o);
+	if (rc != 0) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		refuse(x, sa, m, rc > 0 ? IKE_N_TS_UNACCEPTABLE :
+		       IKE_N_TEMPORARY_FAILURE, rc > 0 ? "traffic selectors" :
+		       "cannot build the response");
+		return;
+	}
+	free(sa->pending);
+	sa->pending = malloc(o.len);
+	if (sa->pending == NULL) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "out of memory");
+		return;
+	}
+	memcpy(sa->pending, o.buf, o.len);
+	sa->pending_len = o.len;
+	sa->pending_first = o.first;
+	OPENSSL_cleanse(x->ibuf, o.len);
+	sa->child.spi_in = sa->child.new_spi_in;
+	sa->child.spi_out = sa->child.new_spi_out;
+	sa->child.old_spi_in = sa->child.old_spi_out = 0;
+	sa->child.red_spi_in = sa->child.red_spi_out = 0;
+	sa->child.rekeys = 0;
+	sa->child.encap = sa->nat_peer || sa->nat_local;
+	sa->child_pending = true;
+	rc = ike_install_child(x, sa, &c, suite, new_child_done, r->nonce->body,
+			       r->nonce->len, nr, sizeof(nr), glen ? gir : NULL,
+			       glen, err, sizeof(err));
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc < 0) {
+		sa->child_pending = false;
+		free(sa->pending);
+		sa->pending = NULL;
+		sa->pending_len = 0;
+		x->st.install_failed++;
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, err);
+		return;
+	}
+	if (rc == TM_DONE)
+		new_child_done(x, ike_sa_token(sa), 0, NULL);
+}
+
 /* ---- rekeying the IKE SA ---- */
 
 /* Nonces compared as RFC 7296 2.8.1 orders them: octet by octet, a
@@ -336,7 +473,7 @@ rekey_ike(struct ike *x, struct ike_sa *old, struct ike_msg *m,
 		refuse(x, old, m, IKE_N_INVALID_SYNTAX, "IKE SA rekey without KE");
 		return;
 	}
-	if (old->rk.active || !old->child.present) {
+	if (old->rk.active || (!old->child.present && old->vip == 0)) {
 		/* its CHILD SA is being rekeyed by us, or has moved on */
 		refuse(x, old, m, IKE_N_TEMPORARY_FAILURE,
 		       old->rk.active ? "we are rekeying the CHILD SA" :
@@ -438,6 +575,10 @@ ike_child_request(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	if (!ike_find_notify(m, IKE_N_REKEY_SA, true, &n)) {
+		if (!sa->child.present && sa->vip != 0 && !sa->rk.active) {
+			new_child(x, sa, m, &r);
+			return;
+		}
 		refuse(x, sa, m, IKE_N_NO_ADDITIONAL_SAS,
 		       "one CHILD SA per client");
 		return;
@@ -916,9 +1057,9 @@ ike_ike_rekey_start(struct ike *x, struct ike_sa *sa)
 	struct ike_out o;
 	uint8_t *p;
 
-	if (sa->state != IKE_S_ESTABLISHED || !sa->child.present ||
-	    sa->req != NULL || sa->child_pending || sa->rk.active ||
-	    sa->irk.active)
+	if (sa->state != IKE_S_ESTABLISHED ||
+	    (!sa->child.present && sa->vip == 0) || sa->req != NULL ||
+	    sa->child_pending || sa->rk.active || sa->irk.active)
 		return;
 	irk_clear(sa);
 	sa->irk.group = sa->irk_group ? sa->irk_group : (uint16_t)sa->suite.dh;

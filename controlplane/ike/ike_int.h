@@ -32,6 +32,7 @@
 #include "ike_msg.h"
 #include "loop.h"
 #include "pool.h"
+#include "tunnels.h"
 #include "x509.h"
 
 struct cp;
@@ -139,6 +140,7 @@ struct ike_sa {
 	uint8_t thumb[X509_THUMB_LEN];
 	uint32_t vip;
 	struct ike_child child;
+	uint32_t n_children;		/* CHILD SAs it installed (names) */
 	/* The IKE_AUTH response's inner payloads, sealed once the
 	 * dataplane acked the CHILD SA. */
 	uint8_t *pending;
@@ -210,6 +212,7 @@ struct ike_stats {
 	uint64_t gw_child_rekeys, gw_rekey_failed, lifetime_expired;
 	uint64_t soft_lifetime, gw_ike_rekeys, gw_ike_rekey_failed;
 	uint64_t ike_rekey_collisions, redundant_deleted, child_rekey_collisions;
+	uint64_t new_children;
 };
 
 struct ike {
@@ -340,6 +343,14 @@ uint32_t ike_alloc_spi(struct ike *x);
  * then the responder's) into the tunnel's inbound / outbound keys. */
 void ike_split_keymat(const uint8_t *km, enum p2sgw_suite suite,
 		      struct tun_keys *k);
+/* Install SA's CHILD SA (sa->child's SPIs, encap) with KEYMAT from
+ * NI/NR and GIR (PFS; NULL: none), FN told when every worker has it.
+ * TM_PENDING, TM_DONE (no dataplane yet), or -1 with ERR. */
+int ike_install_child(struct ike *x, struct ike_sa *sa,
+		      const struct ike_choice *c, enum p2sgw_suite suite,
+		      tm_done_fn fn, const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len, const uint8_t *gir,
+		      size_t glen, char *err, size_t errlen);
 /* The tunnel manager's waiter token for SA (our SPI). */
 uint64_t ike_sa_token(const struct ike_sa *sa);
 struct ike_sa *ike_sa_by_token(struct ike *x, uint64_t token);

@@ -2616,6 +2616,69 @@ test_child_collision(struct fx *f)
 	child_collision(f, false);
 }
 
+/* The client deletes its only CHILD SA, then creates a new one on the
+ * same IKE SA (CREATE_CHILD_SA without REKEY_SA): same VIP, a new tunnel,
+ * KEYMAT from the new nonces and PFS; a second one is still refused. */
+static void
+test_new_child(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint8_t inner[MSG_MAX], resp[MSG_MAX], ni[IKE_NONCE_LEN], first = 0;
+	uint8_t nr[IKE_NONCE_MAX], gir[IKE_MAX_DH_LEN];
+	struct ike_dh *dh = ike_dh_new(IKE_DH_ECP256);
+	struct child_opt opt = { .spi = 0x0c000001,
+		.groups = { IKE_DH_ECP256 }, .ke = IKE_DH_ECP256 };
+	char old[P2SGW_NAME_LEN] = "";
+	size_t len, nr_len = 0, glen = 0;
+	uint64_t n0 = x->st.new_children;
+	uint32_t spi = 0;
+	struct ike_sa *sa;
+	struct tunnel *t;
+	struct granted g;
+	struct ini c;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	if (dh == NULL || connect_ok(&c, f, &pki.ec, &g) < 0 ||
+	    RAND_bytes(ni, sizeof(ni)) != 1)
+		goto out;
+	snprintf(old, sizeof(old), "%s", resp_sa(&c)->child.name);
+	delete_esp(&c, 2, c.esp_spi, g.esp_spi);
+	sa = resp_sa(&c);
+	CHECK(sa != NULL && !sa->child.present && sa->vip == g.vip &&
+	      pool_in_use(&x->pool, g.vip), "after the CHILD SA's DELETE");
+	len = build_child(&opt, ni, dh, inner, sizeof(inner), &first);
+	if (request(&c, IKE_CREATE_CHILD_SA, 3, inner, len, first, resp,
+		    sizeof(resp)) < 0)
+		goto out;
+	check_child_resp(&msg, g.vip, IKE_DH_ECP256, &spi, nr, &nr_len);
+	glen = take_ke(&msg, IKE_DH_ECP256, dh, gir, sizeof(gir));
+	sa = resp_sa(&c);
+	CHECK(sa != NULL && sa->child.present && strcmp(sa->child.name, old) &&
+	      sa->child.spi_in == spi && sa->child.spi_out == opt.spi &&
+	      x->st.new_children == n0 + 1, "the new CHILD SA");
+	t = sa != NULL ? tm_find(f->cp.tm, sa->child.name) : NULL;
+	CHECK(t != NULL && t->spec.vip == g.vip && t->spec.spi_in == spi &&
+	      t->spec.spi_out == opt.spi, "the new tunnel");
+	if (t != NULL)
+		check_keymat(&c, t, gir, glen, ni, sizeof(ni), nr, nr_len);
+	CHECK(tm_find(f->cp.tm, old) == NULL, "the old tunnel %s stays", old);
+	/* a second CHILD SA: still one per client */
+	opt.spi = 0x0c000002;
+	len = build_child(&opt, ni, dh, inner, sizeof(inner), &first);
+	if (request(&c, IKE_CREATE_CHILD_SA, 4, inner, len, first, resp,
+		    sizeof(resp)) == 0)
+		expect_sk_notify_data(&msg, IKE_N_NO_ADDITIONAL_SAS, NULL, 0,
+				      "a second CHILD SA");
+out:
+	OPENSSL_cleanse(gir, sizeof(gir));
+	while (x->head != NULL)
+		ike_sa_destroy(x, x->head, "test done");
+	CHECK(x->pool.used == 0, "cleaned up");
+	ike_dh_free(dh);
+	ini_close(&c);
+}
+
 /* Fragments (RFC 7383), each a datagram. */
 struct frags {
 	uint8_t b[24][1500];
@@ -2892,6 +2955,7 @@ main(void)
 		test_ike_rekey(&f);
 		test_gw_ike_rekey(&f);
 		test_child_collision(&f);
+		test_new_child(&f);
 	} else {
 		CHECK(0, "cannot set up the responder");
 	}
