@@ -15,7 +15,8 @@
 # --scenario rekey: the client rekeys its CHILD SA every 4 s (with PFS,
 # ecp256) and its IKE SA every 10 s while a ping runs every 50 ms and TCP
 # moves 40 MB each way: at least two CHILD and one IKE rekey, no ping
-# lost, transfers intact, a clean disconnect afterwards.
+# lost, transfers intact; then the client closes its CHILD SA and opens a
+# new one on the same IKE SA; a clean disconnect afterwards.
 #
 # --scenario gwrekey: ike.child_lifetime = 10 s, ike.child_lifetime_kb =
 # 64 MiB, ike.ike_lifetime = 30 s and a client that would not rekey for a
@@ -383,6 +384,17 @@ rekeys_counted() {
 v = v if v[0] >= 2 and v[1] >= 1 else None" ike
 }
 
+# The client closes its CHILD SA and opens a new one on the same IKE SA.
+child_again() {
+	ike_swanctl c1 --terminate --child c1 --timeout 10 >/dev/null || return 1
+	ctl_json "(len([t for t in r['tunnels'] if t['kind'] == 'ike']) == 0)" \
+		tunnels >/dev/null || { echo "the CHILD SA stayed installed"; return 1; }
+	ike_swanctl c1 --initiate --child c1 --timeout 10 >/dev/null || return 1
+	ctl_json "(r['ike']['new_children'], r['ike']['established'])
+v = v if v == (1, 1) else None" ike || return 1
+	it_ping_some "$NS_CLI" 10.10.0.10 >/dev/null
+}
+
 client_saw_rekeys() {
 	local c i
 	c=$(grep -c 'CHILD_SA c1{[0-9]*} established' "$WORK/charon-c1.log")
@@ -597,6 +609,7 @@ elif [ "$SCENARIO" = rekey ]; then
 	step "no ping lost across the rekeys" ping_no_loss
 	step "the gateway counted CHILD and IKE rekeys" rekeys_counted
 	step "the client rekeyed" client_saw_rekeys
+	step "a new CHILD SA after the client closed its own" child_again
 	step "client disconnects: nothing left installed" down c1
 elif [ "$SCENARIO" = refused ]; then
 	step "revoked client certificate -> AUTHENTICATION_FAILED" \
