@@ -180,6 +180,7 @@ struct p2sgw_config {
 		unsigned dpd_timeout;		/* s without an answer: the client is gone (default 150) */
 		unsigned cookie_threshold;	/* half-open SAs before COOKIE is demanded, 0: always (default 128) */
 		unsigned half_open_per_source;	/* half-open SAs one address may hold (default 32) */
+		unsigned natt_keepalive;	/* s between NAT-T keepalives when we are behind a NAT, 0: none (default 20) */
 		/* The effective cap: a 0 in the file (the default) is
 		 * replaced by p2sgw_sku_ike_cap() of the gateway. */
 		unsigned max_connections;

@@ -22,7 +22,7 @@
 
 static const char *const ike_keys[] = {
 	"proposals", "esp_proposals", "ike_lifetime", "child_lifetime",
-	"child_lifetime_kb",
+	"child_lifetime_kb", "natt_keepalive",
 	"half_open_timeout", "max_connections", "dpd_delay", "dpd_timeout",
 	"cookie_threshold", "half_open_per_source", NULL
 };
@@ -471,6 +471,7 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 	ike->dpd_timeout = 150;
 	ike->cookie_threshold = 128;
 	ike->half_open_per_source = 32;
+	ike->natt_keepalive = 20;
 	if (cfg_subgroup(x, root, "ike", false, &g) < 0 ||
 	    (g != NULL && cfg_check_keys(x, g, ike_keys) < 0) ||
 	    load_ike_proposals(x, g) < 0 ||
@@ -490,7 +491,9 @@ cfg_load_ike(struct cfg_ctx *x, const config_setting_t *root)
 	     cfg_uint(x, g, "cookie_threshold", 0, 1000000,
 		      &ike->cookie_threshold) < 0 ||
 	     cfg_uint(x, g, "half_open_per_source", 1, 100000,
-		      &ike->half_open_per_source) < 0))
+		      &ike->half_open_per_source) < 0 ||
+	     cfg_uint(x, g, "natt_keepalive", 0, 3600,
+		      &ike->natt_keepalive) < 0))
 		return -1;
 	if (load_max_connections(x, g) < 0)
 		return -1;

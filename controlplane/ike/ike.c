@@ -475,21 +475,16 @@ on_sa_timer(struct loop *l, struct loop_timer *t)
 
 /* ---- sending ---- */
 
-int
-ike_send(struct ike *x, const struct ike_addr *a, const uint8_t *b, size_t len)
+/* IOV to A from the socket of A's local port and the address A names. */
+static int
+send_iov(struct ike *x, const struct ike_addr *a, struct iovec *iov, size_t n)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(a->peer), .sin_port = htons(a->peer_port) };
-	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
-	bool natt = a->local_port == x->port[1];
-	struct iovec iov[2] = {
-		{ (void *)marker, IKE_NON_ESP_MARKER_LEN },
-		{ (void *)b, len },
-	};
 	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))] = { 0 };
 	struct msghdr mh = {
 		.msg_name = &to, .msg_namelen = sizeof(to),
-		.msg_iov = natt ? iov : iov + 1, .msg_iovlen = natt ? 2 : 1,
+		.msg_iov = iov, .msg_iovlen = n,
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -500,10 +495,25 @@ ike_send(struct ike *x, const struct ike_addr *a, const uint8_t *b, size_t len)
 	c->cmsg_type = IP_PKTINFO;
 	c->cmsg_len = CMSG_LEN(sizeof(pi));
 	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	if (sendmsg(x->fd[natt], &mh, 0) < 0) {
+	if (sendmsg(x->fd[a->local_port == x->port[1]], &mh, 0) < 0) {
 		log_debug("ike: send to %s: %m", ike_peer_str(a));
 		return -1;
 	}
+	return 0;
+}
+
+int
+ike_send(struct ike *x, const struct ike_addr *a, const uint8_t *b, size_t len)
+{
+	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
+	bool natt = a->local_port == x->port[1];
+	struct iovec iov[2] = {
+		{ (void *)marker, IKE_NON_ESP_MARKER_LEN },
+		{ (void *)b, len },
+	};
+
+	if (send_iov(x, a, natt ? iov : iov + 1, natt ? 2 : 1) < 0)
+		return -1;
 	x->st.tx++;
 	return 0;
 }
@@ -1104,6 +1114,37 @@ lifetimes(struct ike *x, struct ike_sa *sa, uint64_t now)
 	return true;
 }
 
+/* RFC 3948 4: behind a NAT ourselves, keep its mapping for the client
+ * alive when the tunnel sends nothing (one 0xff byte to UDP 4500). */
+static void
+natt_keepalive(struct ike *x, struct ike_sa *sa, uint64_t now)
+{
+	uint64_t every = (uint64_t)x->cp->cfg.ike.natt_keepalive * 1000000000ull;
+	const struct p2sgw_chan *ch = x->cp->tm->ch;
+	uint8_t ka = 0xff;
+	struct iovec iov = { &ka, 1 };
+	uint64_t last = sa->ka_ns;
+	struct tunnel *t;
+
+	if (!sa->nat_local || every == 0 || !sa->child.present ||
+	    sa->addr.local_port != x->port[1])
+		return;
+	if (ch != NULL && (t = tm_find(x->cp->tm, sa->child.name)) != NULL &&
+	    t->sa_out < ch->hdr->max_sa_out) {
+		uint64_t v = __atomic_load_n(&p2sgw_chan_sa_out(ch, t->sa_out)->st.last_ns,
+					     __ATOMIC_RELAXED);
+
+		last = v > last ? v : last;
+	}
+	if (last == 0)
+		last = sa->established_ns;
+	if (now - last < every)
+		return;
+	sa->ka_ns = now;
+	if (send_iov(x, &sa->addr, &iov, 1) == 0)
+		x->st.natt_keepalives++;
+}
+
 static void
 on_dpd_scan(struct loop *l, struct loop_timer *tm)
 {
@@ -1123,6 +1164,7 @@ on_dpd_scan(struct loop *l, struct loop_timer *tm)
 		if (sa->req != NULL || sa->child_pending ||
 		    (!sa->child.present && sa->vip == 0))
 			continue;
+		natt_keepalive(x, sa, now);
 		if (sa->child.present && now >= sa->child.rekey_due_ns)
 			ike_child_rekey_start(x, sa);
 		else if (now >= sa->ike_rekey_due_ns)
@@ -1365,7 +1407,7 @@ ike_show_stats(struct ike *x, struct jw *w)
 	S(gw_child_rekeys); S(gw_rekey_failed); S(lifetime_expired);
 	S(soft_lifetime); S(gw_ike_rekeys); S(gw_ike_rekey_failed);
 	S(ike_rekey_collisions); S(redundant_deleted); S(child_rekey_collisions);
-	S(new_children);
+	S(new_children); S(natt_keepalives);
 #undef S
 	jw_end_obj(w);
 }

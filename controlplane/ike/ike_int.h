@@ -191,6 +191,7 @@ struct ike_sa {
 	uint64_t last_rx_ns;		/* last authenticated message from the peer */
 	uint64_t dpd_start_ns;		/* our liveness check in flight, or 0 */
 	uint64_t req_start_ns;		/* our request in flight since, or 0 */
+	uint64_t ka_ns;			/* our last NAT-T keepalive */
 	struct loop_timer timer;	/* half-open timeout, DELETE retries */
 	struct ike *ctx;
 
@@ -212,7 +213,7 @@ struct ike_stats {
 	uint64_t gw_child_rekeys, gw_rekey_failed, lifetime_expired;
 	uint64_t soft_lifetime, gw_ike_rekeys, gw_ike_rekey_failed;
 	uint64_t ike_rekey_collisions, redundant_deleted, child_rekey_collisions;
-	uint64_t new_children;
+	uint64_t new_children, natt_keepalives;
 };
 
 struct ike {

@@ -514,7 +514,7 @@ static const struct bad_case bad_cases[] = {
 	{ "ike_unknown", 20, IKE("lifetime = 3600;"),
 	  ":21: unknown setting 'lifetime' in 'ike' (allowed: proposals, "
 	  "esp_proposals, ike_lifetime, child_lifetime, child_lifetime_kb, "
-	  "half_open_timeout, "
+	  "natt_keepalive, half_open_timeout, "
 	  "max_connections, dpd_delay, dpd_timeout, cookie_threshold, "
 	  "half_open_per_source)", NULL },
 	{ "half_open_per_source_zero", 20, IKE("half_open_per_source = 0;"),

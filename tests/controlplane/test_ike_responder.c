@@ -2679,6 +2679,49 @@ out:
 	ini_close(&c);
 }
 
+/* Behind a NAT ourselves (RFC 3948 4): an idle tunnel gets a NAT-T
+ * keepalive (one 0xff byte from the NAT-T port) every
+ * ike.natt_keepalive seconds, none while we sent something lately. */
+static void
+test_natt_keepalive(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint64_t n0 = x->st.natt_keepalives;
+	uint8_t b[MSG_MAX];
+	struct ike_sa *sa;
+	struct granted g;
+	struct ini c;
+	size_t len;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	if (connect_ok(&c, f, &pki.ec, &g) < 0)
+		goto out;
+	sa = resp_sa(&c);
+	sa->nat_local = true;
+	sa->addr.local_port = x->port[1];
+	sa->ka_ns = loop_now(x->loop);
+	loop_timer_arm(x->loop, &x->dpd, 0);
+	len = recv_wait(&c, b, sizeof(b), 300);
+	CHECK(len == 0 && x->st.natt_keepalives == n0,
+	      "a keepalive right after one was sent");
+	sa->ka_ns = 0;
+	sa->established_ns = loop_now(x->loop) - 21ull * 1000000000ull;
+	loop_timer_arm(x->loop, &x->dpd, 0);
+	len = recv_wait(&c, b, sizeof(b), 1000);
+	CHECK(len == 1 && b[0] == 0xff && x->st.natt_keepalives == n0 + 1,
+	      "no NAT-T keepalive (%zu bytes)", len);
+	sa->nat_local = false;
+	sa->ka_ns = 0;
+	loop_timer_arm(x->loop, &x->dpd, 0);
+	len = recv_wait(&c, b, sizeof(b), 300);
+	CHECK(len == 0, "a keepalive without a NAT in front of us");
+out:
+	while (x->head != NULL)
+		ike_sa_destroy(x, x->head, "test done");
+	ini_close(&c);
+}
+
 /* Fragments (RFC 7383), each a datagram. */
 struct frags {
 	uint8_t b[24][1500];
@@ -2956,6 +2999,7 @@ main(void)
 		test_gw_ike_rekey(&f);
 		test_child_collision(&f);
 		test_new_child(&f);
+		test_natt_keepalive(&f);
 	} else {
 		CHECK(0, "cannot set up the responder");
 	}
