@@ -66,6 +66,16 @@ struct dp_txq {
 	struct rte_mbuf *pkts[DP_TXQ_MAX];
 };
 
+/* A packet waiting for its next hop's ARP reply (one per neighbour, as a
+ * host holds the first packet to a new neighbour rather than drop it). */
+enum { DP_ARP_HOLD = 16 };
+struct dp_arp_hold {
+	struct rte_mbuf *m;		/* at its IPv4 header */
+	uint32_t nexthop;
+	uint16_t port;
+	uint64_t since;			/* TSC */
+};
+
 struct dp_worker {
 	uint16_t idx;			/* 0..n_workers-1, also the SA owner id */
 	uint16_t lcore;
@@ -80,6 +90,8 @@ struct dp_worker {
 	uint64_t now;			/* TSC at the start of this burst */
 	uint64_t now_ns;		/* channel clock (CLOCK_MONOTONIC) */
 	uint64_t icmp_ts;		/* ICMP error token bucket */
+	unsigned n_hold;
+	struct dp_arp_hold hold[DP_ARP_HOLD];
 	struct dp_txq tx[DP_NPORTS];
 } __rte_cache_aligned;
 
@@ -89,6 +101,9 @@ void dp_tx(struct dp_worker *w, unsigned port, struct rte_mbuf *m);
 void dp_ip_output(struct dp_worker *w, unsigned port, struct rte_mbuf *m,
 		  uint32_t nexthop);
 unsigned dp_route(uint32_t dst, uint32_t *nexthop);
+/* Send the held packets whose neighbour is resolved, drop those held
+ * over a second (arp_unresolved). */
+void dp_arp_hold_poll(struct dp_worker *w);
 void dp_to_host(struct dp_worker *w, struct rte_mbuf *m);
 void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum p2sgw_drop why);
 void dp_handoff(struct dp_worker *w, struct p2sgw_sa *sa, struct rte_mbuf *m);

@@ -79,8 +79,56 @@ dp_route(uint32_t dst, uint32_t *nexthop)
 	return up->gateway ? DP_PORT_UPLINK : DP_PORT_NONE;
 }
 
+/* Keep M until NEXTHOP on PORT resolves: the newest packet per
+ * neighbour (an older one is dropped), DP_ARP_HOLD neighbours at most. */
+static void
+arp_hold(struct dp_worker *w, unsigned port, struct rte_mbuf *m,
+	 uint32_t nexthop)
+{
+	struct dp_arp_hold *h;
+
+	for (unsigned i = 0; i < w->n_hold; i++) {
+		h = &w->hold[i];
+		if (h->nexthop == nexthop && h->port == port) {
+			dp_drop(w, h->m, P2SGW_D_arp_unresolved);
+			h->m = m;
+			return;
+		}
+	}
+	if (w->n_hold == DP_ARP_HOLD) {
+		dp_drop(w, m, P2SGW_D_arp_unresolved);
+		return;
+	}
+	w->hold[w->n_hold++] = (struct dp_arp_hold){ .m = m,
+		.nexthop = nexthop, .port = (uint16_t)port, .since = w->now };
+}
+
+void
+dp_arp_hold_poll(struct dp_worker *w)
+{
+	uint64_t limit = rte_get_tsc_hz();
+	struct rte_ether_addr mac;
+
+	for (unsigned i = 0; i < w->n_hold;) {
+		struct dp_arp_hold h = w->hold[i];
+
+		if (neigh_lookup(dp.port[h.port].neigh, h.nexthop, w->now, &mac) ==
+		    NEIGH_NONE && w->now - h.since < limit) {
+			i++;
+			continue;
+		}
+		w->hold[i] = w->hold[--w->n_hold];
+		if (w->now - h.since >= limit &&
+		    neigh_lookup(dp.port[h.port].neigh, h.nexthop, w->now,
+				 &mac) == NEIGH_NONE)
+			dp_drop(w, h.m, P2SGW_D_arp_unresolved);
+		else
+			dp_ip_output(w, h.port, h.m, h.nexthop);
+	}
+}
+
 /* M starts at its IPv4 header: add the Ethernet header for NEXTHOP on
- * PORT and queue it, or drop it while the neighbour is being resolved. */
+ * PORT and queue it, or hold it while the neighbour is being resolved. */
 void
 dp_ip_output(struct dp_worker *w, unsigned port, struct rte_mbuf *m,
 	     uint32_t nexthop)
@@ -95,7 +143,7 @@ dp_ip_output(struct dp_worker *w, unsigned port, struct rte_mbuf *m,
 		if (neigh_should_request(p->neigh, nexthop, w->now))
 			dp_arp_request(w, port, nexthop);
 		if (st == NEIGH_NONE) {
-			dp_drop(w, m, P2SGW_D_arp_unresolved);
+			arp_hold(w, port, m, nexthop);
 			return;
 		}
 	}

@@ -61,6 +61,8 @@ dp_worker_main(void *arg)
 			poll_port(w, DP_PORT_HOST, dp_rx_host);
 		if (handoff)
 			poll_handoff(w);
+		if (unlikely(w->n_hold != 0))
+			dp_arp_hold_poll(w);
 		dp_tx_flush(w);
 	}
 	return 0;

@@ -295,6 +295,65 @@ test_messages(void)
 	      "sent through a deleted tunnel");
 }
 
+/* A packet to a next hop without an ARP entry is held (one per
+ * neighbour) while the request goes out, sent when the reply is learned,
+ * dropped as arp_unresolved after a second or when a newer one replaces it. */
+static void
+test_arp_hold(void)
+{
+	struct dp_worker *w = fx_worker();
+	struct rte_mbuf *m, *out[DP_TXQ_MAX];
+	uint64_t unres = drops(P2SGW_D_arp_unresolved);
+	const uint32_t hop = 0xac100a4du, hop2 = 0xac100a4eu;
+	struct rte_ether_hdr *eth;
+	uint16_t n;
+
+	tunnel_setup(P2SGW_SUITE_AES256GCM16, false, false);
+	tun.sa_out->nexthop = hop;
+	m = inner_frame(200, NULL, false);
+	dp_rx_vnet(w, &m, 1);
+	n = fx_take(DP_PORT_UPLINK, out, DP_TXQ_MAX);
+	eth = n == 1 ? rte_pktmbuf_mtod(out[0], struct rte_ether_hdr *) : NULL;
+	CHECK(n == 1 && eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP),
+	      "%u frames, want the ARP request alone", n);
+	while (n > 0)
+		rte_pktmbuf_free(out[--n]);
+	CHECK(w->n_hold == 1 && drops(P2SGW_D_arp_unresolved) == unres,
+	      "held %u, arp_unresolved %lu", w->n_hold,
+	      drops(P2SGW_D_arp_unresolved) - unres);
+	dp_arp_hold_poll(w);
+	CHECK(w->n_hold == 1 && fx_take(DP_PORT_UPLINK, out, DP_TXQ_MAX) == 0,
+	      "sent before the neighbour resolved");
+	fx_learn(DP_PORT_UPLINK, hop);
+	dp_arp_hold_poll(w);
+	n = fx_take(DP_PORT_UPLINK, out, DP_TXQ_MAX);
+	eth = n == 1 ? rte_pktmbuf_mtod(out[0], struct rte_ether_hdr *) : NULL;
+	CHECK(n == 1 && eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	      eth->dst_addr.addr_bytes[5] == 0x99 && w->n_hold == 0,
+	      "the held packet was not sent once resolved (%u frames)", n);
+	while (n > 0)
+		rte_pktmbuf_free(out[--n]);
+
+	/* a newer packet replaces the held one; a second later it goes */
+	tun.sa_out->nexthop = hop2;
+	for (int i = 0; i < 2; i++) {
+		m = inner_frame(200, NULL, false);
+		dp_rx_vnet(w, &m, 1);
+	}
+	n = fx_take(DP_PORT_UPLINK, out, DP_TXQ_MAX);
+	while (n > 0)
+		rte_pktmbuf_free(out[--n]);
+	CHECK(w->n_hold == 1 && drops(P2SGW_D_arp_unresolved) == unres + 1,
+	      "held %u, arp_unresolved +%lu", w->n_hold,
+	      drops(P2SGW_D_arp_unresolved) - unres);
+	w->hold[0].since -= 2 * rte_get_tsc_hz();
+	dp_arp_hold_poll(w);
+	CHECK(w->n_hold == 0 && drops(P2SGW_D_arp_unresolved) == unres + 2 &&
+	      fx_take(DP_PORT_UPLINK, out, DP_TXQ_MAX) == 0,
+	      "not dropped after a second: held %u", w->n_hold);
+	tun.sa_out->nexthop = FX_UPLINK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -307,6 +366,7 @@ main(int argc, char **argv)
 	srand(4303);
 	test_round_trips();
 	test_drops();
+	test_arp_hold();
 	test_esn_wrap();
 	test_lifetimes();
 	test_messages();
