@@ -25,6 +25,15 @@
  *    compared the same way; outbound sequence numbers must rise by one.
  *  - ARP: it answers requests for the uplink next hop, the peers and the
  *    vnet host, and resolves the dataplane's addresses before any case.
+ *    A device under test that does no ARP (DPDK's ipsec-secgw, the third
+ *    pair) is
+ *    given fixed MACs instead: the generator sends to its ports' MACs.
+ *  - A case may use the first N tunnels of the configuration only
+ *    (tunnel-count sweeps with one dataplane). With many tunnels the pool
+ *    holds one frame per tunnel; tunnels that share a key (the
+ *    configuration may repeat keys) share its GHASH tables, so the
+ *    generator's memory stays small while the device under test still
+ *    holds one SA (and one expanded key) per tunnel.
  *
  * "fwd" mode is a plain forwarder (memif client on two ports, frames
  * passed unchanged between them): the device under test for the memif
@@ -41,6 +50,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +76,10 @@
 
 enum {
 	BURST = 32,
-	MAX_PAIRS = 2,		/* pair 0: dataplane, pair 1: forwarder */
+	MAX_PAIRS = 3,		/* dataplane, forwarder, ipsec-secgw */
 	PAIR_DP = 0,
 	PAIR_FWD = 1,
+	PAIR_SGW = 2,
 	SIDE_UP = 0,
 	SIDE_VN = 1,
 	DIR_DECAP = 0,		/* uplink -> vnet */
@@ -80,7 +91,9 @@ enum {
 	ICV_LEN = P2SGW_GCM_ICV_LEN,
 	IV_LEN = P2SGW_GCM_IV_LEN,
 	RX_POOL = 16383,
-	TX_POOL = 8191,
+	TX_POOL = 8191,		/* at least; one frame per tunnel beyond */
+	TX_SPARE = 4096,	/* ARP, frames in flight */
+	MBUF_MEM = 2560,	/* hugepage bytes per mbuf, with its header */
 	MAGIC = 0x50325342,	/* "P2SB" */
 };
 
@@ -98,7 +111,8 @@ struct tunnel {
 	uint32_t vip, peer, spi_in, spi_out;
 	bool encap;
 	uint16_t sport, dport;
-	struct p2sgw_crypto_key *kin, *kout;
+	unsigned kin_id;	/* index of the inbound key in g.keys */
+	struct p2sgw_crypto_key *kin, *kout;	/* shared by equal keys */
 	uint32_t next_seq;	/* next inbound sequence number we send */
 	uint32_t last_out;	/* last outbound sequence number seen */
 	bool out_sync;		/* last_out is known (this case) */
@@ -119,14 +133,21 @@ struct gpkt {
 	uint16_t esp_frame_len;		/* the frame on the ESP side */
 	uint64_t tag[2];		/* ICV for sequence word 0 */
 	const struct ghash_delta *gd;
-	uint8_t *expect;		/* inner packet as it must come out */
+	uint8_t exp_ip[IPV4_HDR_LEN];	/* its IPv4 header as it must come out */
+};
+
+/* One distinct key of the configuration, expanded once. */
+struct keyent {
+	uint8_t raw[P2SGW_MAX_KEY_LEN];
+	uint8_t len;
+	struct p2sgw_crypto_key *k;
 };
 
 struct pool {
 	struct gpkt *p;
 	unsigned n, cur;
 	double avg_inner, avg_esp_frame, avg_frame;
-	struct ghash_delta *gd;		/* [tunnel][size class] */
+	struct ghash_delta *gd;		/* [inbound key][size class] */
 };
 
 struct rxcnt {
@@ -144,6 +165,7 @@ struct pair {
 	struct rte_ether_addr peer[2];	/* the device under test's */
 	bool peer_known[2];
 	bool present;
+	bool ttl_dec;			/* it lowers the inner TTL by one */
 };
 
 static struct {
@@ -152,6 +174,11 @@ static struct {
 	uint32_t host;
 	struct tunnel *tun;
 	unsigned ntun;
+	unsigned nact;			/* tunnels of the current case: 0..nact-1 */
+	struct keyent *keys;
+	unsigned nkeys;
+	int32_t *key_map;		/* key bytes -> g.keys, open addressing */
+	uint32_t key_mask;
 	int32_t *spi_map;		/* outbound SPI -> tunnel, open addressing */
 	uint32_t spi_mask;
 	/* ports and memory */
@@ -162,7 +189,7 @@ static struct {
 	double hz;
 	/* options */
 	const char *cfg_path, *sock_dir, *file_prefix;
-	unsigned lcore, socket_mem, verify_every, pool_target;
+	unsigned lcore, socket_mem, verify_every, pool_target, tx_pool;
 	bool zero_copy;
 	double warmup;
 	/* the current case */
@@ -202,10 +229,15 @@ usage(FILE *f)
 "       " PROG " fwd --sock-dir DIR [options]\n"
 "       " PROG " c2c [CPU_A CPU_B]   cache-line round trip between two CPUs\n"
 "gen: the memif server of DIR/up.sock and DIR/vnet.sock (and with\n"
-"  --pairs 2 also DIR/up2.sock, DIR/vnet2.sock for a forwarder); commands\n"
+"  --pairs 2 also DIR/up2.sock, DIR/vnet2.sock for a forwarder, with\n"
+"  --pairs 3 also DIR/up3.sock, DIR/vnet3.sock for ipsec-secgw); commands\n"
 "  on stdin, one JSON line each on stdout:\n"
-"    connect dp|fwd [TIMEOUT_S]   wait for the link and resolve addresses\n"
-"    run dp|fwd decap|encap|both 64|imix|1400|N SECONDS\n"
+"    connect dp|fwd|sgw [TIMEOUT_S [keep-ttl]]\n"
+"        wait for the link and resolve addresses (sgw: no ARP, the\n"
+"        client's MACs are 02:42:00:00:02:11 and :12; keep-ttl: it does\n"
+"        not lower the inner TTL)\n"
+"    run dp|fwd|sgw decap|encap|both 64|imix|1400|N SECONDS [TUNNELS]\n"
+"        TUNNELS: use the first TUNNELS of the configuration (default all)\n"
 "    quit\n"
 "fwd: memif client of DIR/up2.sock and DIR/vnet2.sock forwarding frames\n"
 "  unchanged between them until SIGTERM.\n"
@@ -216,10 +248,11 @@ usage(FILE *f)
 "  --host ADDR         vnet host address (default: vnet subnet + 100)\n"
 "  --lcore N           CPU to run on (default 0 for gen, 1 for fwd)\n"
 "  --file-prefix S     DPDK file prefix (default " PROG "-gen / -fwd)\n"
-"  --socket-mem MIB    hugepage memory (default 128)\n"
+"  --socket-mem MIB    hugepage memory (default: 128 + what the frames need)\n"
 "  --verify-every N    check 1 packet in N in full (default 16)\n"
 "  --warmup S          seconds of traffic before the measured window (0.5)\n"
-"  --pool N            about N pre-built frames per direction (1024)\n"
+"  --pool N            about N pre-built frames per direction (1024; at\n"
+"                      least one per tunnel of the case)\n"
 "  --zero-copy         fwd: memif zero-copy client (DPDK's zero-copy=yes)\n");
 }
 
@@ -247,7 +280,7 @@ eal_start(bool server)
 		ARG("--single-file-segments");
 	for (i = 0; i < (server ? (int)g.npairs : 1); i++) {
 		int pi = server ? i : PAIR_FWD;
-		const char *sfx = pi == 0 ? "" : "2";
+		const char *sfx = pi == PAIR_DP ? "" : pi == PAIR_FWD ? "2" : "3";
 
 		/* MACs: 02:42:00:00:<pair>:<1 up, 2 vnet> ours,
 		 * :<0x11, 0x12> the device under test's */
@@ -301,7 +334,7 @@ ports_start(unsigned npairs)
 	g.rxpool = rte_pktmbuf_pool_create("bench_rx", RX_POOL, 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());
-	g.txpool = rte_pktmbuf_pool_create("bench_tx", TX_POOL, 0, 0,
+	g.txpool = rte_pktmbuf_pool_create("bench_tx", g.tx_pool, 0, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());
 	if (g.rxpool == NULL || g.txpool == NULL) {
@@ -320,6 +353,7 @@ ports_start(unsigned npairs)
 			rte_eth_macaddr_get(g.pair[p].port[s], &g.pair[p].mac[s]);
 		}
 		g.pair[p].present = true;
+		g.pair[p].ttl_dec = true;
 	}
 	return 0;
 }
@@ -344,12 +378,40 @@ spi_hash(uint32_t spi)
 	return (spi * 2654435761u >> 8) & g.spi_mask;
 }
 
+/* The index of RAW in g.keys, expanding it the first time it is seen:
+ * tunnels with equal keys share one expanded key and its GHASH tables. */
+static int
+key_intern(const uint8_t *raw, unsigned len)
+{
+	uint32_t h = 2166136261u;
+	unsigned i;
+	struct keyent *e;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ raw[i]) * 16777619u;
+	for (h &= g.key_mask; g.key_map[h] >= 0; h = (h + 1) & g.key_mask) {
+		e = &g.keys[g.key_map[h]];
+		if (e->len == len && memcmp(e->raw, raw, len) == 0)
+			return g.key_map[h];
+	}
+	e = &g.keys[g.nkeys];
+	memcpy(e->raw, raw, len);
+	e->len = (uint8_t)len;
+	e->k = p2sgw_crypto_key_alloc();
+	if (e->k == NULL || p2sgw_crypto_key_init(g.mb, e->k, P2SGW_SUITE_AES256GCM16,
+						  raw, len, NULL, 0) != 0)
+		return -1;
+	g.key_map[h] = (int32_t)g.nkeys;
+	return (int)g.nkeys++;
+}
+
 static int
 load_config(void)
 {
 	static struct p2sgw_config cfg;
 	char err[P2SGW_CFG_ERR_LEN];
 	unsigned i;
+	int kin, kout;
 
 	if (p2sgw_config_load(g.cfg_path, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
@@ -379,8 +441,14 @@ load_config(void)
 		return -1;
 	}
 	g.tun = calloc(cfg.n_tunnels, sizeof(*g.tun));
-	if (g.tun == NULL)
+	g.keys = calloc(2 * cfg.n_tunnels, sizeof(*g.keys));
+	for (g.key_mask = 15; g.key_mask < 4 * cfg.n_tunnels;
+	     g.key_mask = 2 * g.key_mask + 1)
+		;
+	g.key_map = malloc((g.key_mask + 1) * sizeof(*g.key_map));
+	if (g.tun == NULL || g.keys == NULL || g.key_map == NULL)
 		return -1;
+	memset(g.key_map, 0xff, (g.key_mask + 1) * sizeof(*g.key_map));
 	for (i = 0; i < cfg.n_tunnels; i++) {
 		const struct p2sgw_tunnel_cfg *tc = &cfg.tunnels[i];
 		struct tunnel *t = &g.tun[i];
@@ -403,18 +471,17 @@ load_config(void)
 		t->sport = tc->encap_sport;
 		t->dport = tc->encap_dport;
 		t->next_seq = 1;
-		t->kin = p2sgw_crypto_key_alloc();
-		t->kout = p2sgw_crypto_key_alloc();
-		if (t->kin == NULL || t->kout == NULL ||
-		    p2sgw_crypto_key_init(g.mb, t->kin, tc->suite, tc->key_in,
-					  tc->key_len, NULL, 0) != 0 ||
-		    p2sgw_crypto_key_init(g.mb, t->kout, tc->suite, tc->key_out,
-					  tc->key_len, NULL, 0) != 0) {
+		kin = key_intern(tc->key_in, tc->key_len);
+		kout = key_intern(tc->key_out, tc->key_len);
+		if (kin < 0 || kout < 0) {
 			fprintf(stderr, PROG ": tunnel '%s': bad key\n", tc->name);
 			return -1;
 		}
+		t->kin_id = (unsigned)kin;
+		t->kin = g.keys[kin].k;
+		t->kout = g.keys[kout].k;
 	}
-	g.ntun = cfg.n_tunnels;
+	g.ntun = g.nact = cfg.n_tunnels;
 	p2sgw_config_free(&cfg);
 	for (g.spi_mask = 15; g.spi_mask < 4 * g.ntun; g.spi_mask = 2 * g.spi_mask + 1)
 		;
@@ -570,20 +637,34 @@ inner_build(uint8_t *buf, unsigned len, uint32_t src, uint32_t dst,
 		pl[i] = (uint8_t)(idx * 7 + i);
 }
 
-/* What a router one hop on must see: the same packet with TTL - 1. */
-static uint8_t *
-expect_of(const uint8_t *inner, unsigned len)
+/* The IPv4 header of INNER as it must come out: a router one hop on
+ * lowers the TTL (TTL_DEC), a device that does not leaves it. */
+static void
+expect_hdr(struct gpkt *p, const uint8_t *inner, bool ttl_dec)
 {
-	uint8_t *e = malloc(len);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)e;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p->exp_ip;
 
-	if (e == NULL)
-		return NULL;
-	memcpy(e, inner, len);
+	memcpy(p->exp_ip, inner, IPV4_HDR_LEN);
+	if (!ttl_dec)
+		return;
 	ip->time_to_live--;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	return e;
+}
+
+/* The whole inner packet of pool entry IDX of direction DIR as it must
+ * come out, built again into BUF (kept as a header only, so that a pool
+ * of one frame per tunnel stays small). */
+static void
+expect_build(unsigned dir, const struct gpkt *p, unsigned idx, uint8_t *buf)
+{
+	const struct tunnel *t = &g.tun[p->tun];
+
+	if (dir == DIR_DECAP)
+		inner_build(buf, p->inner_len, t->vip, g.host, idx, p->tun);
+	else
+		inner_build(buf, p->inner_len, g.host, t->vip, idx, p->tun);
+	memcpy(buf, p->exp_ip, IPV4_HDR_LEN);
 }
 
 static unsigned
@@ -703,9 +784,7 @@ esp_build(struct pair *pp, struct gpkt *p, unsigned idx, unsigned ti,
 	memcpy(iv, &ivv, IV_LEN);
 	ct = iv + IV_LEN;
 	inner_build(ct, inner, t->vip, g.host, idx, ti);
-	p->expect = expect_of(ct, inner);
-	if (p->expect == NULL)
-		return -1;
+	expect_hdr(p, ct, pp->ttl_dec);
 	pad = plen - inner - ESP_TAIL_LEN;
 	for (i = 0; i < pad; i++)
 		ct[inner + i] = (uint8_t)(i + 1);
@@ -722,7 +801,7 @@ esp_build(struct pair *pp, struct gpkt *p, unsigned idx, unsigned ti,
 	p->tag_off = (uint16_t)(ct + plen - (uint8_t *)eth);
 	p->inner_len = (uint16_t)inner;
 	p->frame_len = p->esp_frame_len = (uint16_t)flen;
-	p->gd = &gd[ti * MAX_SIZES + size_class];
+	p->gd = &gd[t->kin_id * MAX_SIZES + size_class];
 	return 0;
 }
 
@@ -741,9 +820,7 @@ plain_build(struct pair *pp, struct gpkt *p, unsigned idx, unsigned ti,
 	eth->src_addr = pp->mac[SIDE_VN];
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	inner_build((uint8_t *)(eth + 1), inner, g.host, g.tun[ti].vip, idx, ti);
-	p->expect = expect_of((uint8_t *)(eth + 1), inner);
-	if (p->expect == NULL)
-		return -1;
+	expect_hdr(p, (uint8_t *)(eth + 1), pp->ttl_dec);
 	p->m = m;
 	p->tun = ti;
 	p->inner_len = (uint16_t)inner;
@@ -757,25 +834,27 @@ pool_free(struct pool *pl)
 {
 	unsigned i;
 
-	for (i = 0; i < pl->n; i++) {
+	for (i = 0; i < pl->n; i++)
 		rte_pktmbuf_free(pl->p[i].m);
-		free(pl->p[i].expect);
-	}
 	free(pl->p);
-	rte_free(pl->gd);
+	free(pl->gd);
 	memset(pl, 0, sizeof(*pl));
 }
 
 /* Entry i belongs to tunnel i % T and has size sizes[(i / T) % nsizes]:
- * every tunnel sees the same size mix, and a pool is whole cycles. */
+ * every tunnel sees the same size mix, and a pool is whole cycles. When
+ * that takes more frames than --pool and than half the mbufs (many
+ * tunnels and a mix of sizes), entry i has size sizes[i % nsizes]: the
+ * mix is exact over the pool, and every tunnel still gets frames. */
 static int
 pool_build(struct pair *pp, unsigned dir)
 {
 	struct pool *pl = &g.pool[dir];
-	unsigned unit = g.ntun * g.nsizes, reps, i, s, k, nclass = 0;
+	unsigned unit = g.nact * g.nsizes, reps, i, s, k, nclass = 0;
 	uint16_t classes[MAX_SIZES];
 	uint8_t class_of[12];
 	double si = 0, se = 0, sf = 0;
+	bool mixed = unit > g.pool_target && unit > (g.tx_pool - TX_SPARE) / 2;
 
 	for (s = 0; s < g.nsizes; s++) {
 		for (k = 0; k < nclass && classes[k] != g.sizes[s]; k++)
@@ -784,32 +863,50 @@ pool_build(struct pair *pp, unsigned dir)
 			classes[nclass++] = g.sizes[s];
 		class_of[s] = (uint8_t)k;
 	}
-	reps = g.pool_target / unit;
-	if (reps == 0)
-		reps = 1;
-	while (unit * reps < 2 * BURST)
-		reps++;
-	pl->n = unit * reps;
-	if (pl->n > TX_POOL / 2 - 64) {
-		fprintf(stderr, PROG ": %u frames do not fit the pool: fewer tunnels "
-			"or a smaller --pool\n", pl->n);
+	if (mixed) {
+		pl->n = (RTE_MAX(g.nact, g.pool_target) + g.nsizes - 1) /
+			g.nsizes * g.nsizes;	/* whole cycles of the mix */
+	} else {
+		reps = g.pool_target / unit;
+		if (reps == 0)
+			reps = 1;
+		while (unit * reps < 2 * BURST)
+			reps++;
+		pl->n = unit * reps;
+	}
+	if (pl->n + TX_SPARE / 2 > rte_mempool_avail_count(g.txpool)) {
+		fprintf(stderr, PROG ": %u frames do not fit the pool of %u mbufs "
+			"(%u free): fewer tunnels or a smaller --pool\n", pl->n,
+			g.tx_pool, rte_mempool_avail_count(g.txpool));
 		return -1;
 	}
 	pl->p = calloc(pl->n, sizeof(*pl->p));
 	if (pl->p == NULL)
 		return -1;
 	if (dir == DIR_DECAP) {
-		pl->gd = rte_malloc("bench_gd", sizeof(*pl->gd) * g.ntun * MAX_SIZES,
-				    RTE_CACHE_LINE_SIZE);
-		if (pl->gd == NULL)
+		bool *done = calloc(g.nkeys, sizeof(*done));
+
+		/* per inbound key, only for the keys of this case's tunnels */
+		pl->gd = malloc(sizeof(*pl->gd) * g.nkeys * MAX_SIZES);
+		if (pl->gd == NULL || done == NULL) {
+			free(done);
 			return -1;
-		for (i = 0; i < g.ntun; i++)
+		}
+		for (i = 0; i < g.nact; i++) {
+			unsigned kid = g.tun[i].kin_id;
+
+			if (done[kid])
+				continue;
+			done[kid] = true;
 			for (k = 0; k < nclass; k++)
-				ghash_delta_build(&pl->gd[i * MAX_SIZES + k], g.tun[i].kin,
+				ghash_delta_build(&pl->gd[kid * MAX_SIZES + k], g.tun[i].kin,
 						  esp_payload_len(classes[k]));
+		}
+		free(done);
 	}
 	for (i = 0; i < pl->n; i++) {
-		unsigned ti = i % g.ntun, sz = (i / g.ntun) % g.nsizes;
+		unsigned ti = i % g.nact;
+		unsigned sz = mixed ? i % g.nsizes : (i / g.nact) % g.nsizes;
 		int rc = dir == DIR_DECAP ?
 			esp_build(pp, &pl->p[i], i, ti, g.sizes[sz], class_of[sz], pl->gd) :
 			plain_build(pp, &pl->p[i], i, ti, g.sizes[sz]);
@@ -841,6 +938,21 @@ tx_dir(struct pair *pp, unsigned dir)
 	unsigned k, cur = pl->cur;
 	uint16_t n;
 
+	/* A pool of one frame per tunnel (many tunnels) is far bigger than
+	 * the caches: fetch the next bursts' mbufs and frames ahead. */
+	if (pl->n > TX_POOL) {
+		for (k = 0; k < BURST; k++) {
+			const struct gpkt *q = &pl->p[(cur + 2 * BURST + k) % pl->n];
+			const struct gpkt *r = &pl->p[(cur + BURST + k) % pl->n];
+
+			rte_prefetch0(q->m);
+			rte_prefetch0(rte_pktmbuf_mtod_offset(r->m, uint8_t *,
+							      r->seq_off));
+			if (dir == DIR_DECAP)
+				rte_prefetch0(rte_pktmbuf_mtod_offset(r->m, uint8_t *,
+								      r->tag_off));
+		}
+	}
 	for (k = 0; k < BURST; k++) {
 		struct gpkt *p = &pl->p[cur];
 
@@ -868,6 +980,26 @@ tx_dir(struct pair *pp, unsigned dir)
 	}
 	c->tx += n;
 	pl->cur = (pl->cur + n) % pl->n;
+}
+
+/* An IPv4 header as expected: byte for byte, except that a checksum
+ * updated incrementally (RFC 1624) may come out as 0xffff where the
+ * full computation gives 0x0000: both are the same one's-complement
+ * zero and both verify. */
+static inline bool
+ip_hdr_ok(const uint8_t *got, const uint8_t *exp)
+{
+	enum { CK = offsetof(struct rte_ipv4_hdr, hdr_checksum) };
+	uint16_t a, b;
+
+	if (memcmp(got, exp, IPV4_HDR_LEN) == 0)
+		return true;
+	if (memcmp(got, exp, CK) != 0 ||
+	    memcmp(got + CK + 2, exp + CK + 2, IPV4_HDR_LEN - CK - 2) != 0)
+		return false;
+	memcpy(&a, got + CK, 2);
+	memcpy(&b, exp + CK, 2);
+	return (a | b) == 0xffff && (a == 0 || b == 0);
 }
 
 static inline const struct ident *
@@ -916,13 +1048,15 @@ rx_plain(struct rte_mbuf *m, bool verify)
 		return;
 	}
 	p = &g.pool[DIR_DECAP].p[idx];
-	if (len != p->inner_len || memcmp(in, p->expect, IPV4_HDR_LEN) != 0) {
+	if (len != p->inner_len || !ip_hdr_ok(in, p->exp_ip)) {
 		c->bad++;
 		return;
 	}
 	if (c->pkts % g.verify_every == 0) {
 		c->checked++;
-		if (memcmp(in, p->expect, len) != 0)
+		expect_build(DIR_DECAP, p, idx, g.scratch);
+		if (memcmp(in + IPV4_HDR_LEN, g.scratch + IPV4_HDR_LEN,
+			   len - IPV4_HDR_LEN) != 0)
 			c->bad++;
 	}
 }
@@ -975,8 +1109,12 @@ esp_check(struct tunnel *t, uint8_t *esp, unsigned len)
 	if (idx >= g.pool[DIR_ENCAP].n)
 		return CHECK_BAD;
 	p = &g.pool[DIR_ENCAP].p[idx];
-	return inner == p->inner_len && memcmp(ct, p->expect, inner) == 0 &&
-	       &g.tun[p->tun] == t ? CHECK_OK : CHECK_BAD;
+	if (inner != p->inner_len || &g.tun[p->tun] != t)
+		return CHECK_BAD;
+	expect_build(DIR_ENCAP, p, idx, g.scratch);
+	return ip_hdr_ok(ct, g.scratch) &&
+	       memcmp(ct + IPV4_HDR_LEN, g.scratch + IPV4_HDR_LEN,
+		      inner - IPV4_HDR_LEN) == 0 ? CHECK_OK : CHECK_BAD;
 }
 
 /* Encap output (uplink side): ESP or ESP-in-UDP from the dataplane. */
@@ -1113,13 +1251,35 @@ link_up(uint16_t port)
 	return rte_eth_link_get_nowait(port, &l) == 0 && l.link_status;
 }
 
+static const char *const pair_name[MAX_PAIRS] = { "dp", "fwd", "sgw" };
+
+/* A device under test that does no ARP: its ports' MACs are fixed
+ * (02:42:00:00:<pair>:<0x11 uplink, 0x12 vnet>) and it is given ours. */
 static void
-cmd_connect(unsigned pi, double timeout)
+static_peer(struct pair *pp, unsigned pi)
+{
+	unsigned s;
+
+	for (s = 0; s < 2; s++) {
+		struct rte_ether_addr a = {{ 0x02, 0x42, 0, 0, (uint8_t)pi,
+					     (uint8_t)(0x11 + s) }};
+
+		pp->peer[s] = a;
+		pp->peer_known[s] = true;
+	}
+}
+
+static void
+cmd_connect(unsigned pi, double timeout, bool keep_ttl)
 {
 	struct pair *pp = &g.pair[pi];
 	uint64_t end = rte_rdtsc() + (uint64_t)(timeout * g.hz);
 	bool up = false, resolved = pi != PAIR_DP;
 	unsigned i;
+
+	if (pi == PAIR_SGW)
+		static_peer(pp, pi);
+	pp->ttl_dec = !keep_ttl;
 
 	while (rte_rdtsc() < end) {
 		up = link_up(pp->port[SIDE_UP]) && link_up(pp->port[SIDE_VN]);
@@ -1141,7 +1301,7 @@ cmd_connect(unsigned pi, double timeout)
 			break;
 	}
 	printf("{\"connect\":\"%s\",\"ok\":%s,\"link\":%s,\"resolved\":%s}\n",
-	       pi == PAIR_DP ? "dp" : "fwd", up && resolved ? "true" : "false",
+	       pair_name[pi], up && resolved ? "true" : "false",
 	       up ? "true" : "false", resolved ? "true" : "false");
 }
 
@@ -1191,10 +1351,11 @@ dir_json(unsigned dir, double window_s, uint64_t rx_window, bool last)
 }
 
 static void
-cmd_run(unsigned pi, const char *dir_s, const char *size_s, double seconds)
+cmd_run(unsigned pi, const char *dir_s, const char *size_s, double seconds,
+	unsigned ntun)
 {
 	struct pair *pp = &g.pair[pi];
-	bool on[NDIRS], verify = pi == PAIR_DP;
+	bool on[NDIRS], verify = pi != PAIR_FWD;
 	uint64_t t0, t_win, t_end, t1, t_drain, rx0[NDIRS], rx1[NDIRS];
 	uint64_t last_rx, idle_since, stalls = 0, max_gap = 0, flushed;
 	uint64_t stall_ticks = (uint64_t)(100e-6 * g.hz);
@@ -1204,11 +1365,12 @@ cmd_run(unsigned pi, const char *dir_s, const char *size_s, double seconds)
 	on[DIR_DECAP] = strcmp(dir_s, "decap") == 0 || strcmp(dir_s, "both") == 0;
 	on[DIR_ENCAP] = strcmp(dir_s, "encap") == 0 || strcmp(dir_s, "both") == 0;
 	if ((!on[0] && !on[1]) || parse_size(size_s) != 0 || seconds <= 0 ||
-	    !pp->present || (pi == PAIR_DP &&
+	    ntun > g.ntun || !pp->present || (pi != PAIR_FWD &&
 	    (!pp->peer_known[SIDE_UP] || !pp->peer_known[SIDE_VN]))) {
 		printf("{\"error\":\"bad run command or pair not connected\"}\n");
 		return;
 	}
+	g.nact = ntun ? ntun : g.ntun;
 	/* Whatever the device under test still held from an earlier case
 	 * (it may have been stopped meanwhile) comes out first: take it
 	 * until nothing arrived for 50 ms, at most 2 s, and count it apart. */
@@ -1279,7 +1441,7 @@ cmd_run(unsigned pi, const char *dir_s, const char *size_s, double seconds)
 	for (d = 0; d < NDIRS; d++)
 		rx1[d] = g.cnt[d].rx.pkts;
 	/* Drain: until everything sent came back, or nothing arrived for
-	 * 200 ms (loss), at most 2 s. Packets left in a ring would otherwise
+	 * 100 ms (loss), at most 2 s. Packets left in a ring would otherwise
 	 * be dropped by the device under test or seen by the next case. */
 	last_rx = g.cnt[0].rx.pkts + g.cnt[1].rx.pkts;
 	idle_since = t1;
@@ -1294,7 +1456,7 @@ cmd_run(unsigned pi, const char *dir_s, const char *size_s, double seconds)
 		if (r != last_rx) {
 			last_rx = r;
 			idle_since = now;
-		} else if (now - idle_since > (uint64_t)(0.2 * g.hz)) {
+		} else if (now - idle_since > (uint64_t)(0.1 * g.hz)) {
 			break;
 		}
 	}
@@ -1305,8 +1467,8 @@ cmd_run(unsigned pi, const char *dir_s, const char *size_s, double seconds)
 	       "\"arp_in\":%" PRIu64 ",\"arp_out\":%" PRIu64 ","
 	       "\"gen_stalls_100us\":%" PRIu64 ",\"gen_max_gap_us\":%.1f,"
 	       "\"flushed_before\":%" PRIu64 ",",
-	       g.run, pi == PAIR_DP ? "dp" : "fwd", dir_s, size_s, win, g.warmup,
-	       g.ntun, g.hz, g.pool[0].n, g.pool[1].n, verify ? "true" : "false",
+	       g.run, pair_name[pi], dir_s, size_s, win, g.warmup,
+	       g.nact, g.hz, g.pool[0].n, g.pool[1].n, verify ? "true" : "false",
 	       g.unexpected, g.arp_in, g.arp_out, stalls, (double)max_gap / g.hz * 1e6,
 	       flushed);
 	{
@@ -1345,30 +1507,41 @@ gen_main(void)
 	}
 	if (load_config() != 0)
 		return 1;
+	/* one frame per tunnel (a case in one direction), or two pools of
+	 * --pool frames (both directions), and what is in flight */
+	g.tx_pool = RTE_MAX(g.ntun, 2 * g.pool_target) + TX_SPARE;
+	if (g.tx_pool < TX_POOL)
+		g.tx_pool = TX_POOL;
+	if (g.socket_mem == 0)
+		g.socket_mem = 128 + (unsigned)((uint64_t)g.tx_pool * MBUF_MEM >> 20);
 	if (eal_start(true) != 0 || ports_start(g.npairs) != 0)
 		return 1;
-	printf("{\"listening\":true,\"pairs\":%u,\"tunnels\":%u,\"crypto\":\"%s\","
-	       "\"tsc_hz\":%.0f}\n", g.npairs, g.ntun, p2sgw_crypto_arch_name(), g.hz);
+	printf("{\"listening\":true,\"pairs\":%u,\"tunnels\":%u,\"keys\":%u,"
+	       "\"tx_mbufs\":%u,\"socket_mem\":%u,\"crypto\":\"%s\",\"tsc_hz\":%.0f}\n",
+	       g.npairs, g.ntun, g.nkeys, g.tx_pool, g.socket_mem,
+	       p2sgw_crypto_arch_name(), g.hz);
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin) != NULL) {
-		char a[5][64];
-		int n = sscanf(line, "%63s %63s %63s %63s %63s", a[0], a[1], a[2],
-			       a[3], a[4]);
-		unsigned pi;
+		char a[6][64];
+		int n = sscanf(line, "%63s %63s %63s %63s %63s %63s", a[0], a[1],
+			       a[2], a[3], a[4], a[5]);
+		unsigned pi = MAX_PAIRS;
 
 		if (n <= 0)
 			continue;
-		pi = n > 1 && strcmp(a[1], "fwd") == 0 ? PAIR_FWD : PAIR_DP;
-		if (n >= 2 && strcmp(a[1], "dp") != 0 && strcmp(a[1], "fwd") != 0)
-			n = -1;
-		if (pi >= g.npairs)
+		if (n >= 2)
+			for (pi = 0; pi < MAX_PAIRS && strcmp(a[1], pair_name[pi]) != 0; pi++)
+				;
+		if (n >= 2 && pi >= g.npairs)
 			n = -1;
 		if (strcmp(a[0], "quit") == 0)
 			break;
 		else if (strcmp(a[0], "connect") == 0 && n >= 2)
-			cmd_connect(pi, n >= 3 ? atof(a[2]) : 10.0);
-		else if (strcmp(a[0], "run") == 0 && n == 5)
-			cmd_run(pi, a[2], a[3], atof(a[4]));
+			cmd_connect(pi, n >= 3 ? atof(a[2]) : 10.0,
+				    n >= 4 && strcmp(a[3], "keep-ttl") == 0);
+		else if (strcmp(a[0], "run") == 0 && (n == 5 || n == 6))
+			cmd_run(pi, a[2], a[3], atof(a[4]),
+				n == 6 ? (unsigned)atoi(a[5]) : 0);
 		else
 			printf("{\"error\":\"unknown command\"}\n");
 		fflush(stdout);
@@ -1421,7 +1594,7 @@ c2c_main(unsigned a, unsigned b)
 
 	c2c.cpu[0] = a;
 	c2c.cpu[1] = b;
-	c2c.rounds = 100000;
+	c2c.rounds = 20000;	/* five runs of this, the best counts */
 	CPU_ZERO(&set);
 	CPU_SET(a, &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0) {
@@ -1522,7 +1695,8 @@ main(int argc, char **argv)
 	fwd = strcmp(argv[1], "fwd") == 0;
 	g.lcore = fwd ? 1 : 0;
 	g.file_prefix = fwd ? PROG "-fwd" : PROG "-gen";
-	g.socket_mem = 128;
+	g.socket_mem = fwd ? 128 : 0;
+	g.tx_pool = TX_POOL;
 	g.verify_every = 16;
 	g.warmup = 0.5;
 	g.pool_target = 1024;
