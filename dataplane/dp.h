@@ -10,6 +10,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "channel.h"
 #include "config.h"
@@ -141,6 +142,23 @@ dp_sa_account(struct dp_worker *w, struct p2sgw_sa *sa, uint32_t bytes)
 	if (unlikely((sa->st.packets & 63) == 1 ||
 		     w->now_ns >= sa->st.deadline_ns))
 		dp_sa_lifetime(w, sa);
+}
+
+/* The expanded key of SA into the cache (16 lines for AES-GCM with the
+ * VAES hash key powers): issued one packet ahead, so that with many
+ * tunnels the next packet's key arrives while this one is encrypted.
+ * Only for large packets (DP_PREFETCH_KEY_MIN bytes of payload and up),
+ * which use every hash key power: for small ones the whole key costs more
+ * cache than the few lines they need (measured: 64 B decap at 100,000
+ * tunnels lost 15-20 % with it, 1400 B encap gained 8-10 %). */
+enum { DP_PREFETCH_KEY_MIN = 512 };
+static inline void
+dp_sa_prefetch_key(const struct p2sgw_sa *sa)
+{
+	const char *k = (const char *)&sa->key;
+
+	for (size_t off = 0; off < sizeof(sa->key); off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(k + off);
 }
 
 /* icmp.c */

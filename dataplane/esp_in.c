@@ -212,6 +212,9 @@ dp_esp_in(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (esp_in_parse(w, pkts[i], &p[np]))
 			np++;
 	for (i = 0; i < np; i++) {
+		if (i + 1 < np && p[i + 1].sa != p[i].sa &&
+		    p[i + 1].plen >= DP_PREFETCH_KEY_MIN)
+			dp_sa_prefetch_key(p[i + 1].sa);
 		if (!esp_in_crypto(w, &p[i], cbc, &ncbc)) {
 			dp_drop(w, p[i].m, P2SGW_D_esp_bad_icv);
 			p[i].m = NULL;

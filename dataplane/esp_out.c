@@ -236,9 +236,13 @@ dp_esp_out(struct dp_worker *w, struct rte_mbuf **pkts,
 
 	for (i = 0; i < n; i++)
 		nops = esp_out_prepare(w, pkts[i], sas[i], ops, nops);
-	for (i = 0; i < nops; i++)
+	for (i = 0; i < nops; i++) {
+		if (i + 1 < nops && ops[i + 1].sa != ops[i].sa &&
+		    ops[i + 1].inner_len >= DP_PREFETCH_KEY_MIN)
+			dp_sa_prefetch_key(ops[i + 1].sa);
 		if (!esp_encap_one(w, &ops[i], cbc, &ncbc))
 			ops[i].m = NULL;
+	}
 	if (ncbc > 0)
 		p2sgw_cbc_hmac_encrypt_burst(w->mb, cbc, ncbc);
 	for (i = 0; i < nops; i++) {
