@@ -254,8 +254,8 @@ sa_link(struct ike *x, struct ike_sa *sa)
 	x->n_sa++;
 }
 
-static bool
-spi_free(struct ike *x, const uint8_t spi[8])
+bool
+ike_spi_free(struct ike *x, const uint8_t spi[8])
 {
 	return memcmp(spi, "\0\0\0\0\0\0\0\0", 8) != 0 &&
 	       ike_sa_by_spi(x, spi) == NULL;
@@ -273,7 +273,7 @@ ike_sa_new(struct ike *x, const uint8_t spi_i[8], const struct ike_addr *a)
 			free(sa);
 			return NULL;
 		}
-	} while (!spi_free(x, sa->spi_r));
+	} while (!ike_spi_free(x, sa->spi_r));
 	memcpy(sa->spi_i, spi_i, IKE_SPI_LEN);
 	sa->state = IKE_S_HALF_OPEN;
 	x->n_half_open++;
@@ -288,7 +288,7 @@ ike_sa_new_initiator(struct ike *x, const uint8_t spi_i[8],
 {
 	struct ike_sa *sa;
 
-	if (!spi_free(x, spi_i) || (sa = sa_alloc(x, a)) == NULL)
+	if (!ike_spi_free(x, spi_i) || (sa = sa_alloc(x, a)) == NULL)
 		return NULL;
 	sa->initiator = true;
 	memcpy(sa->spi_i, spi_i, IKE_SPI_LEN);
@@ -684,6 +684,38 @@ ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
 	loop_timer_arm(x->loop, &sa->timer,
 		       (uint64_t)IKE_DELETE_RTO_MS * 1000000ull);
 	return 0;
+}
+
+int
+ike_pending_keep(struct ike_sa *sa, struct ike_out *o)
+{
+	uint8_t *b = malloc(o->len);
+
+	if (b == NULL)
+		return -1;
+	free_buf(&sa->pending, &sa->pending_len);
+	memcpy(b, o->buf, o->len);
+	OPENSSL_cleanse(o->buf, o->len);
+	sa->pending = b;
+	sa->pending_len = o->len;
+	sa->pending_first = o->first;
+	return 0;
+}
+
+void
+ike_pending_send(struct ike *x, struct ike_sa *sa, uint8_t exchange)
+{
+	struct ike_out in = { .buf = sa->pending, .cap = sa->pending_len,
+		.len = sa->pending_len, .first = sa->pending_first };
+
+	ike_send_sk(x, sa, exchange, sa->peer_next, true, &in);
+	free_buf(&sa->pending, &sa->pending_len);
+}
+
+void
+ike_pending_drop(struct ike_sa *sa)
+{
+	free_buf(&sa->pending, &sa->pending_len);
 }
 
 void

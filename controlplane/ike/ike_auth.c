@@ -500,14 +500,7 @@ ike_install_child(struct ike *x, struct ike_sa *sa, const struct ike_choice *c,
 static void
 send_pending(struct ike *x, struct ike_sa *sa)
 {
-	struct ike_out in = { .buf = sa->pending, .cap = sa->pending_len,
-		.len = sa->pending_len, .first = sa->pending_first };
-
-	ike_send_sk(x, sa, IKE_AUTH, sa->peer_next, true, &in);
-	OPENSSL_cleanse(sa->pending, sa->pending_len);
-	free(sa->pending);
-	sa->pending = NULL;
-	sa->pending_len = 0;
+	ike_pending_send(x, sa, IKE_AUTH);
 	free(sa->init_req);
 	free(sa->init_resp);
 	sa->init_req = sa->init_resp = NULL;
@@ -561,14 +554,7 @@ build_pending(struct ike *x, struct ike_sa *sa, const struct auth_req *r,
 	if (ike_out_sa(&o, c) < 0 || ike_out_ts(&o, IKE_PL_TSI, tsi, 1) < 0 ||
 	    ike_out_ts(&o, IKE_PL_TSR, tsr, n_tsr) < 0 || o.overflow)
 		return -1;
-	sa->pending = malloc(o.len);
-	if (sa->pending == NULL)
-		return -1;
-	memcpy(sa->pending, o.buf, o.len);
-	sa->pending_len = o.len;
-	sa->pending_first = o.first;
-	OPENSSL_cleanse(x->ibuf, o.len);
-	return 0;
+	return ike_pending_keep(sa, &o);
 }
 
 void

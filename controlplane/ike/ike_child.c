@@ -105,7 +105,6 @@ child_done(void *arg, uint64_t token, int err, const char *msg)
 {
 	struct ike *x = arg;
 	struct ike_sa *sa = ike_sa_by_token(x, token);
-	struct ike_out in;
 	struct ike_msg m;
 
 	if (sa == NULL || !sa->child_pending)
@@ -128,13 +127,7 @@ child_done(void *arg, uint64_t token, int err, const char *msg)
 	sa->child.rekeys++;
 	x->st.child_rekeys++;
 	ike_child_schedule(x, sa);
-	in = (struct ike_out){ .buf = sa->pending, .cap = sa->pending_len,
-		.len = sa->pending_len, .first = sa->pending_first };
-	ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->peer_next, true, &in);
-	OPENSSL_cleanse(sa->pending, sa->pending_len);
-	free(sa->pending);
-	sa->pending = NULL;
-	sa->pending_len = 0;
+	ike_pending_send(x, sa, IKE_CREATE_CHILD_SA);
 	SA_LOG(CP_LOG_INFO, sa, "CHILD SA rekeyed: SPIs 0x%08x/0x%08x "
 	       "(were 0x%08x/0x%08x)", sa->child.spi_in, sa->child.spi_out,
 	       sa->child.old_spi_in, sa->child.old_spi_out);
@@ -173,6 +166,56 @@ child_response(struct ike *x, struct ike_sa *sa, const struct child_req *r,
 	return o->overflow ? -1 : 0;
 }
 
+/* The answer to CREATE_CHILD_SA R (request M) for proposal C: new SPIs
+ * in sa->child.new_spi_in/out, our nonce into NR (NR_IN, or fresh), the
+ * PFS secret into GIR/GLEN (when R has KE), the payloads into O. 0, or
+ * -1 once the request has been answered (INVALID_KE_PAYLOAD or an error
+ * notify). */
+static int
+answer_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
+	     const struct child_req *r, struct ike_choice *c,
+	     const uint8_t *nr_in, uint8_t nr[IKE_NONCE_LEN],
+	     uint8_t gir[IKE_MAX_DH_LEN], size_t *glen, struct ike_out *o)
+{
+	int rc;
+
+	*glen = 0;
+	if (r->has_ke && c->dh != r->ke.group) {
+		uint8_t g[2];
+
+		ike_put16(g, c->dh);
+		x->st.invalid_ke++;
+		ike_out_chain(o, x->ibuf, sizeof(x->ibuf));
+		ike_out_notify(o, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, o);
+		return -1;
+	}
+	sa->child.new_spi_in = ike_alloc_spi(x);
+	sa->child.new_spi_out = ike_get32(c->spi);
+	if (nr_in != NULL)
+		memcpy(nr, nr_in, IKE_NONCE_LEN);
+	if (sa->child.new_spi_in == 0 || sa->child.new_spi_out < P2SGW_SPI_MIN ||
+	    (nr_in == NULL && RAND_bytes(nr, IKE_NONCE_LEN) != 1)) {
+		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "no SPI or nonce");
+		return -1;
+	}
+	ike_out_chain(o, x->ibuf, sizeof(x->ibuf));
+	if (r->has_ke && pfs(x, sa, r, c->dh, gir, IKE_MAX_DH_LEN, glen, o) < 0) {
+		OPENSSL_cleanse(gir, IKE_MAX_DH_LEN);
+		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "invalid KE");
+		return -1;
+	}
+	rc = child_response(x, sa, r, c, nr, o);
+	if (rc != 0) {
+		OPENSSL_cleanse(gir, IKE_MAX_DH_LEN);
+		refuse(x, sa, m, rc > 0 ? IKE_N_TS_UNACCEPTABLE :
+		       IKE_N_TEMPORARY_FAILURE, rc > 0 ? "traffic selectors" :
+		       "cannot build the response");
+		return -1;
+	}
+	return 0;
+}
+
 /* Answer the client's CHILD SA rekey R (request M) with our nonce NR_IN
  * (NULL: a fresh one). INSTALL false: the client's SA lost a collision;
  * answered as usual but never installed (the client deletes it). */
@@ -205,39 +248,8 @@ rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 	case IKE_PICK_KE:
 		break;			/* c.dh names the group we want */
 	}
-	if (r->has_ke && c.dh != r->ke.group) {
-		uint8_t g[2];
-
-		ike_put16(g, c.dh);
-		x->st.invalid_ke++;
-		ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
-		ike_out_notify(&o, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
-		ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+	if (answer_child(x, sa, m, r, &c, nr_in, nr, gir, &glen, &o) < 0)
 		return;
-	}
-	sa->child.new_spi_in = ike_alloc_spi(x);
-	sa->child.new_spi_out = ike_get32(c.spi);
-	if (nr_in != NULL)
-		memcpy(nr, nr_in, sizeof(nr));
-	if (sa->child.new_spi_in == 0 || sa->child.new_spi_out < P2SGW_SPI_MIN ||
-	    (nr_in == NULL && RAND_bytes(nr, sizeof(nr)) != 1)) {
-		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "no SPI or nonce");
-		return;
-	}
-	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
-	if (r->has_ke && pfs(x, sa, r, c.dh, gir, sizeof(gir), &glen, &o) < 0) {
-		OPENSSL_cleanse(gir, sizeof(gir));
-		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "invalid KE");
-		return;
-	}
-	rc = child_response(x, sa, r, &c, nr, &o);
-	if (rc != 0) {
-		OPENSSL_cleanse(gir, sizeof(gir));
-		refuse(x, sa, m, rc > 0 ? IKE_N_TS_UNACCEPTABLE :
-		       IKE_N_TEMPORARY_FAILURE, rc > 0 ? "traffic selectors" :
-		       "cannot build the response");
-		return;
-	}
 	kmlen = 2 * (tun_key_len(suite) + tun_auth_key_len(suite));
 	rc = ike_child_keymat(sa->suite.prf, sa->k.d, sa->k.d_len,
 			      glen ? gir : NULL, glen, r->nonce->body,
@@ -261,17 +273,11 @@ rekey_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 		       sa->child.red_spi_in, sa->child.red_spi_out);
 		return;
 	}
-	free(sa->pending);
-	sa->pending = malloc(o.len);
-	if (sa->pending == NULL) {
+	if (ike_pending_keep(sa, &o) < 0) {
 		tun_keys_wipe(&k);
 		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "out of memory");
 		return;
 	}
-	memcpy(sa->pending, o.buf, o.len);
-	sa->pending_len = o.len;
-	sa->pending_first = o.first;
-	OPENSSL_cleanse(x->ibuf, o.len);
 	sa->child_pending = true;
 	rc = tm_rekey(x->cp->tm, sa->child.name, sa->child.new_spi_in,
 		      sa->child.new_spi_out, &k, &w, &e, err, sizeof(err));
@@ -294,7 +300,6 @@ new_child_done(void *arg, uint64_t token, int err, const char *msg)
 {
 	struct ike *x = arg;
 	struct ike_sa *sa = ike_sa_by_token(x, token);
-	struct ike_out in;
 	struct ike_msg m;
 
 	if (sa == NULL || !sa->child_pending)
@@ -308,20 +313,12 @@ new_child_done(void *arg, uint64_t token, int err, const char *msg)
 		memset(&m, 0, sizeof(m));
 		m.hdr.exchange = IKE_CREATE_CHILD_SA;
 		m.hdr.msgid = sa->peer_next;
-		free(sa->pending);
-		sa->pending = NULL;
-		sa->pending_len = 0;
+		ike_pending_drop(sa);
 		ike_respond_error(x, sa, &m, IKE_N_TEMPORARY_FAILURE);
 		return;
 	}
 	ike_child_schedule(x, sa);
-	in = (struct ike_out){ .buf = sa->pending, .cap = sa->pending_len,
-		.len = sa->pending_len, .first = sa->pending_first };
-	ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, sa->peer_next, true, &in);
-	OPENSSL_cleanse(sa->pending, sa->pending_len);
-	free(sa->pending);
-	sa->pending = NULL;
-	sa->pending_len = 0;
+	ike_pending_send(x, sa, IKE_CREATE_CHILD_SA);
 	x->st.new_children++;
 	SA_LOG(CP_LOG_NOTICE, sa, "new CHILD SA %s for '%s': SPIs "
 	       "0x%08x/0x%08x", sa->child.name, sa->identity, sa->child.spi_in,
@@ -358,48 +355,13 @@ new_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 		       "no ESP proposal allowed by ike.esp_proposals");
 		return;
 	}
-	if (r->has_ke && c.dh != r->ke.group) {
-		uint8_t g[2];
-
-		ike_put16(g, c.dh);
-		x->st.invalid_ke++;
-		ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
-		ike_out_notify(&o, 0, IKE_N_INVALID_KE_PAYLOAD, g, 2);
-		ike_send_sk(x, sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, true, &o);
+	if (answer_child(x, sa, m, r, &c, NULL, nr, gir, &glen, &o) < 0)
 		return;
-	}
-	sa->child.new_spi_in = ike_alloc_spi(x);
-	sa->child.new_spi_out = ike_get32(c.spi);
-	if (sa->child.new_spi_in == 0 || sa->child.new_spi_out < P2SGW_SPI_MIN ||
-	    RAND_bytes(nr, sizeof(nr)) != 1) {
-		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "no SPI or nonce");
-		return;
-	}
-	ike_out_chain(&o, x->ibuf, sizeof(x->ibuf));
-	if (r->has_ke && pfs(x, sa, r, c.dh, gir, sizeof(gir), &glen, &o) < 0) {
-		OPENSSL_cleanse(gir, sizeof(gir));
-		refuse(x, sa, m, IKE_N_INVALID_SYNTAX, "invalid KE");
-		return;
-	}
-	rc = child_response(x, sa, r, &c, nr, &o);
-	if (rc != 0) {
-		OPENSSL_cleanse(gir, sizeof(gir));
-		refuse(x, sa, m, rc > 0 ? IKE_N_TS_UNACCEPTABLE :
-		       IKE_N_TEMPORARY_FAILURE, rc > 0 ? "traffic selectors" :
-		       "cannot build the response");
-		return;
-	}
-	free(sa->pending);
-	sa->pending = malloc(o.len);
-	if (sa->pending == NULL) {
+	if (ike_pending_keep(sa, &o) < 0) {
 		OPENSSL_cleanse(gir, sizeof(gir));
 		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, "out of memory");
 		return;
 	}
-	memcpy(sa->pending, o.buf, o.len);
-	sa->pending_len = o.len;
-	sa->pending_first = o.first;
-	OPENSSL_cleanse(x->ibuf, o.len);
 	sa->child.spi_in = sa->child.new_spi_in;
 	sa->child.spi_out = sa->child.new_spi_out;
 	sa->child.old_spi_in = sa->child.old_spi_out = 0;
@@ -413,9 +375,7 @@ new_child(struct ike *x, struct ike_sa *sa, struct ike_msg *m,
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (rc < 0) {
 		sa->child_pending = false;
-		free(sa->pending);
-		sa->pending = NULL;
-		sa->pending_len = 0;
+		ike_pending_drop(sa);
 		x->st.install_failed++;
 		refuse(x, sa, m, IKE_N_TEMPORARY_FAILURE, err);
 		return;
@@ -1066,8 +1026,7 @@ ike_ike_rekey_start(struct ike *x, struct ike_sa *sa)
 	do {
 		if (RAND_bytes(sa->irk.spi, IKE_SPI_LEN) != 1)
 			goto fail;
-	} while (!memcmp(sa->irk.spi, "\0\0\0\0\0\0\0\0", 8) ||
-		 ike_sa_by_spi(x, sa->irk.spi) != NULL);
+	} while (!ike_spi_free(x, sa->irk.spi));
 	if (RAND_bytes(sa->irk.ni, sizeof(sa->irk.ni)) != 1 ||
 	    (sa->irk.dh = ike_dh_new(sa->irk.group)) == NULL)
 		goto fail;

@@ -284,6 +284,8 @@ struct ike_sa *ike_sa_new_initiator(struct ike *x, const uint8_t spi_i[8],
 /* The SK directions from SA's keys and role. */
 void ike_sa_set_dirs(struct ike_sa *sa);
 void ike_sa_free(struct ike *x, struct ike_sa *sa);
+/* SPI is not zero and no IKE SA of ours has it. */
+bool ike_spi_free(struct ike *x, const uint8_t spi[8]);
 /* The IKE SA whose SPI (ours) is SPI. */
 struct ike_sa *ike_sa_by_spi(struct ike *x, const uint8_t spi[8]);
 struct ike_sa *ike_sa_by_init(struct ike *x, const uint8_t spi_i[8],
@@ -306,6 +308,12 @@ void ike_reply_notify(struct ike *x, const struct ike_msg *req,
  * fit or sealing failed. */
 int ike_send_sk(struct ike *x, struct ike_sa *sa, uint8_t exchange,
 		uint32_t msgid, bool response, const struct ike_out *inner);
+/* The response to the request being answered, built in O, kept until
+ * the dataplane has what it promises (O's buffer wiped); then sent as
+ * message peer_next of EXCHANGE, or dropped. -1: out of memory. */
+int ike_pending_keep(struct ike_sa *sa, struct ike_out *o);
+void ike_pending_send(struct ike *x, struct ike_sa *sa, uint8_t exchange);
+void ike_pending_drop(struct ike_sa *sa);
 /* A protected response that carries only one error notify. */
 void ike_respond_error(struct ike *x, struct ike_sa *sa,
 		       const struct ike_msg *req, uint16_t type);
