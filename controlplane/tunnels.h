@@ -88,7 +88,6 @@ enum tm_rekey_phase {
 struct tm_rk_next {
 	uint32_t spi_in, spi_out;
 	struct tun_keys k;
-	struct tm_waiter w;
 };
 
 struct tunnel {

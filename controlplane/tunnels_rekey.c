@@ -37,34 +37,37 @@ set_phase(struct tunmgr *tm, struct tunnel *t, enum tm_rekey_phase p,
 static void take_new(struct tunmgr *tm, struct tunnel *t, uint32_t spi_in,
 		     uint32_t spi_out, const struct tun_keys *k);
 
-/* The queued rekey leaves: with ERR its waiter is told, without it its
- * SAs become the tunnel's (installed with it into the next region). */
+/* The queued rekey leaves; with TAKE its SAs become the tunnel's (it is
+ * installed with them into the next region). Its waiter is in rk_w. */
 static void
-drop_next(struct tunmgr *tm, struct tunnel *t, int err, const char *msg)
+drop_next(struct tunmgr *tm, struct tunnel *t, bool take)
 {
 	struct tm_rk_next *n = t->rk_next;
-	struct tm_waiter *w;
-	unsigned nw = 1;
 
 	if (n == NULL)
 		return;
 	t->rk_next = NULL;
-	if (err == 0 && t->keys != NULL)
+	if (take)
 		take_new(tm, t, n->spi_in, n->spi_out, &n->k);
-	if (n->w.fn != NULL && (w = malloc(sizeof(*w))) != NULL) {
-		*w = n->w;
-		/* frees W */
-		tm_notify(tm, &w, &nw, err == 0 && t->keys == NULL ? EIO : err,
-			  err == 0 && t->keys == NULL ? "no raw keys" : msg);
-	}
 	tun_keys_wipe(&n->k);
 	free(n);
+}
+
+static void
+add_waiter(struct tunnel *t, const struct tm_waiter *w)
+{
+	if (w == NULL || w->fn == NULL)
+		return;
+	t->rk_w = realloc(t->rk_w, (t->n_rk_w + 1) * sizeof(*t->rk_w));
+	if (t->rk_w == NULL)
+		abort();
+	t->rk_w[t->n_rk_w++] = *w;
 }
 
 void
 tm_rekey_abort(struct tunmgr *tm, struct tunnel *t, int err, const char *msg)
 {
-	drop_next(tm, t, err, msg);
+	drop_next(tm, t, err == 0);
 	if (t->rk == TM_RK_NONE)
 		return;
 	tm_notify(tm, &t->rk_w, &t->n_rk_w, err, msg);
@@ -190,20 +193,15 @@ tm_rekey(struct tunmgr *tm, const char *name, uint32_t spi_in,
 			abort();
 		*t->rk_next = (struct tm_rk_next){ .spi_in = spi_in,
 			.spi_out = spi_out, .k = *k };
-		if (w != NULL)
-			t->rk_next->w = *w;
+		/* told when its new inbound SA is in (rk_w is empty until
+		 * then: the last rekey's waiters were told at IN) */
+		add_waiter(t, w);
 		t->rk_due = p2sgw_now_ns();
 		log_info("tunnel %s: rekey to 0x%08x queued behind the last one",
 			 t->spec.name, spi_in);
 		rc = TM_PENDING;
 	} else if (start(tm, t, spi_in, spi_out, k, err, errlen) == 0) {
-		if (w != NULL && w->fn != NULL) {
-			t->rk_w = realloc(t->rk_w, (t->n_rk_w + 1) *
-					  sizeof(*t->rk_w));
-			if (t->rk_w == NULL)
-				abort();
-			t->rk_w[t->n_rk_w++] = *w;
-		}
+		add_waiter(t, w);
 		rc = TM_PENDING;
 	} else {
 		*errno_out = ENOSPC;
@@ -266,25 +264,10 @@ tm_rekey_answered(struct tunmgr *tm, struct tunnel *t)
 		if (t->rk_next != NULL) {
 			struct tm_rk_next *n = t->rk_next;
 
-			t->rk_next = NULL;
 			if (start(tm, t, n->spi_in, n->spi_out, &n->k, msg,
-				  sizeof(msg)) == 0) {
-				if (n->w.fn != NULL) {
-					t->rk_w = realloc(t->rk_w, (t->n_rk_w + 1) *
-							  sizeof(*t->rk_w));
-					if (t->rk_w == NULL)
-						abort();
-					t->rk_w[t->n_rk_w++] = n->w;
-				}
-			} else {
-				t->rk_next = n;
-				drop_next(tm, t, ENOSPC, msg);
-				n = NULL;
-			}
-			if (n != NULL) {
-				tun_keys_wipe(&n->k);
-				free(n);
-			}
+				  sizeof(msg)) != 0)
+				tm_notify(tm, &t->rk_w, &t->n_rk_w, ENOSPC, msg);
+			drop_next(tm, t, false);
 		}
 		break;
 	default:
