@@ -27,26 +27,26 @@ rm -rf "$DIR/ipsec-secgw"
 cp -r "$SRC" "$DIR/ipsec-secgw"
 cd "$DIR/ipsec-secgw"
 
-anchor='local_port_conf.txmode.offloads |= req_tx_offloads;'
-n=$(grep -c -F "$anchor" ipsec-secgw.c || true)
-if [ "$n" != 1 ]; then
-	echo "secgw.sh: ipsec-secgw.c changed: '$anchor' found $n times" >&2
-	exit 1
-fi
-sed -i "s/^\(\t*\)local_port_conf.txmode.offloads |= req_tx_offloads;/&\n\1\/* bench: only what the device offers (net_memif: no checksums) *\/\n\1local_port_conf.rxmode.offloads \&= dev_info.rx_offload_capa;\n\1local_port_conf.txmode.offloads \&= dev_info.tx_offload_capa;/" \
-	ipsec-secgw.c
-grep -q 'rxmode.offloads &= dev_info.rx_offload_capa' ipsec-secgw.c ||
-	{ echo "secgw.sh: the offload patch did not apply" >&2; exit 1; }
-anchor='local_port_conf.rxmode.mtu = mtu_size;'
-n=$(grep -c -F "$anchor" ipsec-secgw.c || true)
-if [ "$n" != 1 ]; then
-	echo "secgw.sh: ipsec-secgw.c changed: '$anchor' found $n times" >&2
-	exit 1
-fi
-sed -i 's/^\(\t*\)local_port_conf.rxmode.mtu = mtu_size;/\1local_port_conf.rxmode.mtu = RTE_MIN(mtu_size, dev_info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);/' \
-	ipsec-secgw.c
-grep -q 'RTE_MIN(mtu_size, dev_info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN)' ipsec-secgw.c ||
-	{ echo "secgw.sh: the MTU patch did not apply" >&2; exit 1; }
+# patch WHAT ANCHOR SED CHECK: ANCHOR (a fixed string) must be in
+# ipsec-secgw.c exactly once; SED edits it; CHECK must then be found.
+patch() {
+	local what=$1 anchor=$2 expr=$3 check=$4 n
+	n=$(grep -c -F "$anchor" ipsec-secgw.c || true)
+	if [ "$n" != 1 ]; then
+		echo "secgw.sh: ipsec-secgw.c changed: '$anchor' found $n times" >&2
+		exit 1
+	fi
+	sed -i "$expr" ipsec-secgw.c
+	grep -q -F "$check" ipsec-secgw.c ||
+		{ echo "secgw.sh: the $what patch did not apply" >&2; exit 1; }
+}
+
+patch offload 'local_port_conf.txmode.offloads |= req_tx_offloads;' \
+	"s/^\(\t*\)local_port_conf.txmode.offloads |= req_tx_offloads;/&\n\1\/* bench: only what the device offers (net_memif: no checksums) *\/\n\1local_port_conf.rxmode.offloads \&= dev_info.rx_offload_capa;\n\1local_port_conf.txmode.offloads \&= dev_info.tx_offload_capa;/" \
+	'rxmode.offloads &= dev_info.rx_offload_capa'
+patch MTU 'local_port_conf.rxmode.mtu = mtu_size;' \
+	's/^\(\t*\)local_port_conf.rxmode.mtu = mtu_size;/\1local_port_conf.rxmode.mtu = RTE_MIN(mtu_size, dev_info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN);/' \
+	'RTE_MIN(mtu_size, dev_info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN)'
 
 if ! make -j"$(nproc)" >make.log 2>&1; then
 	tail -20 make.log >&2
