@@ -903,6 +903,13 @@ sa_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m, uint8_t *raw)
 	}
 	sa->last_rx_ns = loop_now(x->loop);
 	sa->req_start_ns = 0;
+	if (sa->delete_queued) {
+		/* what it answered no longer matters: the SA goes */
+		free_buf(&sa->req, &sa->req_len);
+		loop_timer_stop(x->loop, &sa->timer);
+		ike_delete_send(x, sa, "deleting");
+		return;
+	}
 	if (m->hdr.exchange == IKE_CREATE_CHILD_SA) {
 		free_buf(&sa->req, &sa->req_len);
 		loop_timer_stop(x->loop, &sa->timer);

@@ -605,15 +605,16 @@ ike_child_lifetimes(struct ike *x, struct tun_spec *s)
 	uint32_t r = 0;
 
 	/* Time: 85..95%, so that clients that connected together do not
-	 * all rekey together. Volume: 70..80%, as traffic can use up the
-	 * rest while the rekey runs (the old outbound SA carries it for
-	 * TM_REKEY_OUT_MS after the new one is in). */
+	 * all rekey together. Volume: 50..60%: at line rate the rest goes
+	 * while the rekey runs (our request, the client's answer, and the
+	 * old outbound SA carries TM_REKEY_OUT_MS more), and must outlast a
+	 * lost request's retransmission (IKE_DELETE_RTO_MS). */
 	RAND_bytes((uint8_t *)&r, sizeof(r));
 	r %= 100;
 	s->hard_s = cfg->ike.child_lifetime;
 	s->soft_s = (uint32_t)((uint64_t)s->hard_s * (850 + r) / 1000);
 	s->hard_bytes = (uint64_t)cfg->ike.child_lifetime_kb * 1024;
-	s->soft_bytes = s->hard_bytes / 1000 * (700 + r);
+	s->soft_bytes = s->hard_bytes / 1000 * (500 + r);
 }
 
 void

@@ -118,8 +118,6 @@ ike_info_response(struct ike *x, struct ike_sa *sa, struct ike_msg *m)
 void
 ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why)
 {
-	struct ike_out in;
-
 	if (sa->state == IKE_S_DELETING)
 		return;
 	if (sa->state == IKE_S_HALF_OPEN) {
@@ -130,6 +128,20 @@ ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why)
 	       sa->identity, why);
 	remove_child(x, sa);
 	ike_sa_state(sa, IKE_S_DELETING, why);
+	if (sa->req != NULL) {
+		/* the client would ignore a second request in flight */
+		sa->delete_queued = true;
+		return;
+	}
+	ike_delete_send(x, sa, why);
+}
+
+void
+ike_delete_send(struct ike *x, struct ike_sa *sa, const char *why)
+{
+	struct ike_out in;
+
+	sa->delete_queued = false;
 	ike_out_chain(&in, x->ibuf, sizeof(x->ibuf));
 	if (ike_out_delete(&in, IKE_PROTO_IKE, 0) < 0 ||
 	    ike_send_sk(x, sa, IKE_INFORMATIONAL, sa->my_next++, false, &in) < 0)

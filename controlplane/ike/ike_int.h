@@ -192,6 +192,9 @@ struct ike_sa {
 	uint64_t dpd_start_ns;		/* our liveness check in flight, or 0 */
 	uint64_t req_start_ns;		/* our request in flight since, or 0 */
 	uint64_t ka_ns;			/* our last NAT-T keepalive */
+	/* DELETING with a request of ours in flight: our DELETE goes once
+	 * it is answered (one request at a time, RFC 7296 2.3) */
+	bool delete_queued;
 	struct loop_timer timer;	/* half-open timeout, DELETE retries */
 	struct ike *ctx;
 
@@ -388,5 +391,8 @@ void ike_dpd_start(struct ike *x, struct ike_sa *sa);
 /* Start deleting SA: DELETE for the IKE SA to the client (retried), the
  * CHILD SA out of the dataplane now. */
 void ike_delete_start(struct ike *x, struct ike_sa *sa, const char *why);
+/* Our DELETE of SA's IKE SA, as our next request (destroys SA when it
+ * cannot be sent). */
+void ike_delete_send(struct ike *x, struct ike_sa *sa, const char *why);
 
 #endif /* CP_IKE_INT_H */

@@ -2722,6 +2722,52 @@ out:
 	ini_close(&c);
 }
 
+/* Deleting while a request of ours is in flight (window of one, RFC 7296
+ * 2.3): the DELETE waits for that request's answer, then goes as the
+ * next message ID; its answer removes the SA. */
+static void
+test_delete_queued(struct fx *f)
+{
+	struct ike *x = f->ike;
+	uint8_t b[MSG_MAX];
+	struct ike_sa *sa;
+	struct granted g;
+	struct ini c;
+	size_t len;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	if (connect_ok(&c, f, &pki.ec, &g) < 0)
+		goto out;
+	sa = resp_sa(&c);
+	ike_dpd_start(x, sa);
+	len = recv_wait(&c, b, sizeof(b), 1000);
+	if (open_msg(&c, b, len, IKE_INFORMATIONAL, 0, 0, &msg) < 0)
+		goto out;
+	ike_delete_start(x, sa, "test");
+	CHECK(sa->state == IKE_S_DELETING && sa->delete_queued &&
+	      !sa->child.present, "DELETE not held back");
+	len = recv_wait(&c, b, sizeof(b), 300);
+	CHECK(len == 0, "a second request in flight (%zu bytes)", len);
+	len = seal_flags(&c, IKE_INFORMATIONAL, 0,
+			 IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE, NULL, 0,
+			 IKE_PL_NONE, b, sizeof(b));
+	send_msg(&c, b, len);
+	len = recv_wait(&c, b, sizeof(b), 1000);
+	if (open_msg(&c, b, len, IKE_INFORMATIONAL, 1, 0, &msg) == 0)
+		CHECK(msg.n == 2 && msg.pl[1].type == IKE_PL_DELETE,
+		      "the held DELETE as message 1");
+	len = seal_flags(&c, IKE_INFORMATIONAL, 1,
+			 IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE, NULL, 0,
+			 IKE_PL_NONE, b, sizeof(b));
+	CHECK(no_answer(&c, b, len) && resp_sa(&c) == NULL &&
+	      !pool_in_use(&x->pool, g.vip), "SA left after its DELETE");
+out:
+	while (x->head != NULL)
+		ike_sa_destroy(x, x->head, "test done");
+	ini_close(&c);
+}
+
 /* Fragments (RFC 7383), each a datagram. */
 struct frags {
 	uint8_t b[24][1500];
@@ -3000,6 +3046,7 @@ main(void)
 		test_child_collision(&f);
 		test_new_child(&f);
 		test_natt_keepalive(&f);
+		test_delete_queued(&f);
 	} else {
 		CHECK(0, "cannot set up the responder");
 	}
